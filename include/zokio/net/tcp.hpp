@@ -1,0 +1,131 @@
+// TCP: TcpListener (bind, accept) and TcpStream (connect, read, write, writev, shutdown).
+//
+//   auto listener = zokio::net::TcpListener::bind(*SocketAddr::parse("127.0.0.1:8080")).value();
+//   for (;;) {
+//     auto accepted = co_await listener.accept();
+//     if (accepted) zokio::spawn(serve(std::move(accepted->stream)));
+//   }
+//
+// Every operation returns an IoResult: expected failures (EOF, reset, timeout) are values.
+// Operations run on the driver of the worker executing the awaiting task.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "zokio/detail/io_op.hpp"
+#include "zokio/io_result.hpp"
+#include "zokio/net/address.hpp"
+#include "zokio/task.hpp"
+#include "zokio/time.hpp"
+
+namespace zokio::net {
+
+class TcpStream;
+
+// co_await yields IoResult<std::size_t>: bytes transferred (0 on a read means EOF).
+class [[nodiscard]] TransferAwaiter : public detail::OpAwaiter {
+ public:
+  TransferAwaiter(detail::OpKind kind, int fd, std::uint64_t id, void* buf, std::size_t len) noexcept;
+  TransferAwaiter(int fd, std::uint64_t id, const iovec* iov, int iovcnt) noexcept;
+  IoResult<std::size_t> await_resume() const noexcept {
+    return io_result_from<std::size_t>(op_.result);
+  }
+};
+
+class Socket {
+ public:
+  Socket() noexcept = default;
+  // Adopts an open socket descriptor (made non-blocking here).
+  explicit Socket(int fd);
+  Socket(Socket&& o) noexcept;
+  Socket& operator=(Socket&& o) noexcept;
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  ~Socket() { close(); }
+
+  int fd() const noexcept { return fd_; }
+  bool is_open() const noexcept { return fd_ >= 0; }
+  // Closes the descriptor; a task still waiting on it on this worker gets ECANCELED.
+  void close() noexcept;
+  // Gives up ownership of the descriptor.
+  int release() noexcept;
+
+  IoResult<SocketAddr> local_addr() const noexcept;
+  IoResult<void> set_option(int level, int name, int value) noexcept;
+
+ protected:
+  std::uint64_t id() const noexcept { return id_; }
+
+ private:
+  int fd_ = -1;
+  std::uint64_t id_ = 0;
+};
+
+class TcpStream : public Socket {
+ public:
+  TcpStream() noexcept = default;
+  explicit TcpStream(int fd) : Socket(fd) {}
+
+  static Task<IoResult<TcpStream>> connect(SocketAddr addr);
+  // Fails with std::errc::timed_out if the connection is not established within `limit`.
+  static Task<IoResult<TcpStream>> connect(SocketAddr addr, Clock::duration limit);
+
+  TransferAwaiter read(void* buf, std::size_t len) noexcept {
+    return TransferAwaiter(detail::OpKind::kRecv, fd(), id(), buf, len);
+  }
+  TransferAwaiter read(std::span<std::byte> buf) noexcept { return read(buf.data(), buf.size()); }
+  TransferAwaiter write(const void* buf, std::size_t len) noexcept {
+    return TransferAwaiter(detail::OpKind::kSend, fd(), id(), const_cast<void*>(buf), len);
+  }
+  TransferAwaiter write(std::string_view s) noexcept { return write(s.data(), s.size()); }
+  // Gathers several buffers into one send. `iov` must stay valid until the await completes.
+  TransferAwaiter writev(const iovec* iov, int iovcnt) noexcept {
+    return TransferAwaiter(fd(), id(), iov, iovcnt);
+  }
+
+  // Reads exactly len bytes; IoErrc::kUnexpectedEof if the peer closes first.
+  Task<IoResult<void>> read_exact(void* buf, std::size_t len);
+  // Writes every byte, retrying partial writes.
+  Task<IoResult<void>> write_all(const void* buf, std::size_t len);
+  Task<IoResult<void>> write_all(std::string_view s) { return write_all(s.data(), s.size()); }
+
+  enum class Shutdown { kRead = SHUT_RD, kWrite = SHUT_WR, kBoth = SHUT_RDWR };
+  IoResult<void> shutdown(Shutdown how) noexcept;
+  IoResult<void> set_nodelay(bool on) noexcept;
+  IoResult<SocketAddr> peer_addr() const noexcept;
+};
+
+struct Accepted {
+  TcpStream stream;
+  SocketAddr peer;
+};
+
+class [[nodiscard]] AcceptAwaiter : public detail::OpAwaiter {
+ public:
+  AcceptAwaiter(int fd, std::uint64_t id) noexcept;
+  IoResult<Accepted> await_resume();
+
+ private:
+  sockaddr_storage peer_{};
+};
+
+struct ListenOptions {
+  int backlog = 1024;
+  bool reuse_address = true;  // SO_REUSEADDR: rebind while old connections linger in TIME_WAIT
+  bool reuse_port = false;    // SO_REUSEPORT: several listeners (one per worker) on one port
+  bool ipv6_only = false;     // IPV6_V6ONLY for an IPv6 address
+};
+
+class TcpListener : public Socket {
+ public:
+  TcpListener() noexcept = default;
+  static IoResult<TcpListener> bind(const SocketAddr& addr, const ListenOptions& opts = {});
+  AcceptAwaiter accept() noexcept { return AcceptAwaiter(fd(), id()); }
+};
+
+}  // namespace zokio::net

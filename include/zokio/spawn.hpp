@@ -1,0 +1,245 @@
+// Spawning tasks onto the runtime and joining them: spawn(), JoinHandle<T>, yield_now() and
+// spawn_blocking().
+#pragma once
+
+#include <atomic>
+#include <coroutine>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include "zokio/detail/raw_task.hpp"
+#include "zokio/task.hpp"
+
+namespace zokio {
+
+// Thrown when awaiting the JoinHandle of a task that was aborted (or cancelled by shutdown).
+class TaskAborted : public std::runtime_error {
+ public:
+  TaskAborted() : std::runtime_error("zokio: task was aborted") {}
+};
+
+namespace detail {
+
+Scheduler* current_scheduler() noexcept;
+Scheduler& current_scheduler_or_throw();
+// Hands a freshly created task (refs == 2: scheduler + handle) to the scheduler.
+void scheduler_spawn(Scheduler& sched, RawTask* task);
+
+template <typename T>
+struct TaskCell final : RawTask {
+  explicit TaskCell(Task<T>&& t) noexcept : RawTask(&kVTable), task(std::move(t)) {
+    root = task.handle();
+    resume_point = root;
+  }
+  Task<T> task;
+
+  static void drop_future(RawTask* t) noexcept { static_cast<TaskCell*>(t)->task.reset(); }
+  static void dealloc(RawTask* t) noexcept { delete static_cast<TaskCell*>(t); }
+  static constexpr TaskVTable kVTable{&drop_future, &dealloc};
+};
+
+// A job for the blocking pool; runs once on a pool thread.
+struct BlockingJob {
+  virtual ~BlockingJob() = default;
+  virtual void run() noexcept = 0;
+};
+void blocking_submit(Scheduler& sched, std::unique_ptr<BlockingJob> job);
+
+}  // namespace detail
+
+// Owns the right to await a spawned task's result. Dropping it detaches the task (it keeps
+// running). Awaiting it yields the task's value, rethrows its exception, or throws
+// TaskAborted if it was aborted.
+template <typename T>
+class [[nodiscard]] JoinHandle {
+ public:
+  JoinHandle() noexcept = default;
+  explicit JoinHandle(detail::TaskCell<T>* cell) noexcept : cell_(cell) {}
+  JoinHandle(JoinHandle&& o) noexcept : cell_(std::exchange(o.cell_, nullptr)) {}
+  JoinHandle& operator=(JoinHandle&& o) noexcept {
+    if (this != &o) {
+      release();
+      cell_ = std::exchange(o.cell_, nullptr);
+    }
+    return *this;
+  }
+  JoinHandle(const JoinHandle&) = delete;
+  JoinHandle& operator=(const JoinHandle&) = delete;
+  ~JoinHandle() { release(); }
+
+  bool valid() const noexcept { return cell_ != nullptr; }
+  bool is_finished() const noexcept {
+    return cell_ && cell_->completed.load(std::memory_order_acquire);
+  }
+  // Requests cancellation: the task's frames are destroyed, cancelling its pending I/O and
+  // timers, the next time its worker gets to it.
+  void abort() noexcept {
+    if (cell_) detail::task_abort(cell_);
+  }
+  // Lets the task run on without anyone waiting for it.
+  void detach() noexcept { release(); }
+
+  auto operator co_await() noexcept {
+    struct Awaiter {
+      detail::TaskCell<T>* cell;
+      bool registered = false;
+      bool await_ready() const {
+        if (!cell) throw std::logic_error("zokio: awaited an empty JoinHandle");
+        return cell->completed.load(std::memory_order_acquire);
+      }
+      bool await_suspend(std::coroutine_handle<> h) {
+        detail::RawTask* me = detail::suspend_current(h, &cell->completed);
+        registered = detail::join_register(cell, me);
+        return registered;
+      }
+      T await_resume() {
+        if (cell->state.load(std::memory_order_acquire) & detail::RawTask::kCancelled ||
+            !cell->task.valid()) {
+          throw TaskAborted();
+        }
+        if constexpr (std::is_void_v<T>) {
+          cell->task.result();
+          cell->task.reset();
+        } else {
+          T value = std::move(cell->task.result());
+          cell->task.reset();
+          return value;
+        }
+      }
+      ~Awaiter() {
+        if (registered) detail::join_unregister(cell);
+      }
+    };
+    return Awaiter{cell_};
+  }
+
+ private:
+  void release() noexcept {
+    if (cell_) detail::task_unref(std::exchange(cell_, nullptr));
+  }
+  detail::TaskCell<T>* cell_ = nullptr;
+};
+
+namespace detail {
+template <typename T>
+JoinHandle<T> spawn_on(Scheduler& sched, Task<T> task) {
+  if (!task.valid()) throw std::invalid_argument("zokio: spawned an empty Task");
+  auto* cell = new TaskCell<T>(std::move(task));
+  cell->refs.store(2, std::memory_order_relaxed);  // the scheduler's and the handle's
+  scheduler_spawn(sched, cell);
+  return JoinHandle<T>(cell);
+}
+}  // namespace detail
+
+// Spawns `task` on the runtime the calling thread belongs to (a worker or a blocking-pool
+// thread). Throws std::logic_error when called outside a runtime; use Runtime::spawn there.
+template <typename T>
+JoinHandle<T> spawn(Task<T> task) {
+  return detail::spawn_on(detail::current_scheduler_or_throw(), std::move(task));
+}
+
+// Gives other tasks on this worker a turn; the task is queued behind them.
+struct YieldNow {
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h);
+  void await_resume() const noexcept {}
+};
+inline YieldNow yield_now() noexcept { return {}; }
+
+namespace detail {
+
+// Shared between a blocking job and the task awaiting it; outlives whichever ends first.
+template <typename R>
+struct BlockingState {
+  std::mutex mu;
+  std::atomic<bool> ready{false};
+  RawTask* waiter = nullptr;  // referenced while set
+  std::optional<std::conditional_t<std::is_void_v<R>, bool, R>> value;
+  std::exception_ptr error;
+
+  void finish() noexcept {
+    RawTask* w = nullptr;
+    {
+      std::lock_guard lock(mu);
+      ready.store(true, std::memory_order_release);
+      w = std::exchange(waiter, nullptr);
+    }
+    if (w) {
+      task_wake(w);
+      task_unref(w);
+    }
+  }
+};
+
+template <typename R, typename F>
+struct BlockingJobImpl final : BlockingJob {
+  BlockingJobImpl(F fn, std::shared_ptr<BlockingState<R>> st) : fn(std::move(fn)), st(std::move(st)) {}
+  void run() noexcept override {
+    try {
+      if constexpr (std::is_void_v<R>) {
+        fn();
+        st->value.emplace(true);
+      } else {
+        st->value.emplace(fn());
+      }
+    } catch (...) {
+      st->error = std::current_exception();
+    }
+    st->finish();
+  }
+  F fn;
+  std::shared_ptr<BlockingState<R>> st;
+};
+
+template <typename R>
+struct BlockingAwaiter {
+  std::shared_ptr<BlockingState<R>> st;
+  bool await_ready() const noexcept { return st->ready.load(std::memory_order_acquire); }
+  bool await_suspend(std::coroutine_handle<> h) {
+    RawTask* me = suspend_current(h, &st->ready);
+    std::lock_guard lock(st->mu);
+    if (st->ready.load(std::memory_order_relaxed)) return false;
+    task_ref(me);
+    st->waiter = me;
+    return true;
+  }
+  R await_resume() {
+    if (st->error) std::rethrow_exception(st->error);
+    if constexpr (!std::is_void_v<R>) return std::move(*st->value);
+  }
+  ~BlockingAwaiter() {
+    if (!st) return;
+    RawTask* w = nullptr;
+    {
+      std::lock_guard lock(st->mu);
+      w = std::exchange(st->waiter, nullptr);
+    }
+    if (w) task_unref(w);
+  }
+};
+
+template <typename R>
+Task<R> await_blocking(std::shared_ptr<BlockingState<R>> st) {
+  co_return co_await BlockingAwaiter<R>{std::move(st)};
+}
+
+}  // namespace detail
+
+// Runs `fn` on the runtime's blocking pool (threads that may block: file I/O, DNS, CPU-heavy
+// work) and returns a handle to its result. Aborting the handle stops waiting; fn itself runs
+// to completion.
+template <typename F>
+auto spawn_blocking(F fn) -> JoinHandle<std::invoke_result_t<F&>> {
+  using R = std::invoke_result_t<F&>;
+  auto& sched = detail::current_scheduler_or_throw();
+  auto st = std::make_shared<detail::BlockingState<R>>();
+  detail::blocking_submit(sched, std::make_unique<detail::BlockingJobImpl<R, F>>(std::move(fn), st));
+  return detail::spawn_on(sched, detail::await_blocking<R>(std::move(st)));
+}
+
+}  // namespace zokio

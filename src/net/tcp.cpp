@@ -1,0 +1,194 @@
+// TCP sockets on top of the worker's I/O driver.
+#include "zokio/net/tcp.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "io/driver.hpp"
+#include "runtime/worker.hpp"
+
+namespace zokio::net {
+
+namespace {
+std::error_code last_error() noexcept { return errno_code(errno); }
+}  // namespace
+
+TransferAwaiter::TransferAwaiter(detail::OpKind kind, int fd, std::uint64_t id, void* buf,
+                                 std::size_t len) noexcept {
+  op_.kind = kind;
+  op_.fd = fd;
+  op_.source_id = id;
+  op_.buf = buf;
+  op_.len = len;
+}
+
+TransferAwaiter::TransferAwaiter(int fd, std::uint64_t id, const iovec* iov, int iovcnt) noexcept {
+  op_.kind = detail::OpKind::kSendMsg;
+  op_.fd = fd;
+  op_.source_id = id;
+  op_.iov = iov;
+  op_.iovcnt = iovcnt;
+}
+
+Socket::Socket(int fd) : fd_(fd), id_(detail::next_source_id()) {
+  if (fd_ >= 0) {
+    int flags = ::fcntl(fd_, F_GETFL);
+    if (flags >= 0 && !(flags & O_NONBLOCK)) ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
+  }
+}
+
+Socket::Socket(Socket&& o) noexcept
+    : fd_(std::exchange(o.fd_, -1)), id_(std::exchange(o.id_, 0)) {}
+
+Socket& Socket::operator=(Socket&& o) noexcept {
+  if (this != &o) {
+    close();
+    fd_ = std::exchange(o.fd_, -1);
+    id_ = std::exchange(o.id_, 0);
+  }
+  return *this;
+}
+
+void Socket::close() noexcept {
+  if (fd_ < 0) return;
+  if (auto* w = detail::Worker::current(); w && w->driver_started()) {
+    w->driver().forget_fd(fd_, id_);
+  }
+  ::close(std::exchange(fd_, -1));
+}
+
+int Socket::release() noexcept { return std::exchange(fd_, -1); }
+
+IoResult<SocketAddr> Socket::local_addr() const noexcept {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return last_error();
+  try {
+    return SocketAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+  } catch (...) {
+    return errno_code(EAFNOSUPPORT);
+  }
+}
+
+IoResult<void> Socket::set_option(int level, int name, int value) noexcept {
+  if (::setsockopt(fd_, level, name, &value, sizeof(value)) < 0) return last_error();
+  return {};
+}
+
+IoResult<void> TcpStream::shutdown(Shutdown how) noexcept {
+  if (::shutdown(fd(), static_cast<int>(how)) < 0) return last_error();
+  return {};
+}
+
+IoResult<void> TcpStream::set_nodelay(bool on) noexcept {
+  return set_option(IPPROTO_TCP, TCP_NODELAY, on ? 1 : 0);
+}
+
+IoResult<SocketAddr> TcpStream::peer_addr() const noexcept {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (::getpeername(fd(), reinterpret_cast<sockaddr*>(&ss), &len) < 0) return last_error();
+  try {
+    return SocketAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+  } catch (...) {
+    return errno_code(EAFNOSUPPORT);
+  }
+}
+
+namespace {
+class ConnectAwaiter : public detail::OpAwaiter {
+ public:
+  ConnectAwaiter(int fd, std::uint64_t id, const SocketAddr& addr) noexcept {
+    op_.kind = detail::OpKind::kConnect;
+    op_.fd = fd;
+    op_.source_id = id;
+    op_.addr = const_cast<sockaddr*>(addr.as_sockaddr());
+    op_.addrlen = addr.len();
+  }
+};
+}  // namespace
+
+Task<IoResult<TcpStream>> TcpStream::connect(SocketAddr addr) {
+  int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) co_return last_error();
+  TcpStream stream(fd);
+  int r = co_await ConnectAwaiter(stream.fd(), stream.id(), addr);
+  if (r < 0) co_return errno_code(-r);
+  co_return std::move(stream);
+}
+
+Task<IoResult<TcpStream>> TcpStream::connect(SocketAddr addr, Clock::duration limit) {
+  auto r = co_await timeout(limit, connect(addr));
+  if (!r) co_return r.error();
+  co_return std::move(r.value());
+}
+
+Task<IoResult<void>> TcpStream::read_exact(void* buf, std::size_t len) {
+  auto* p = static_cast<std::byte*>(buf);
+  while (len > 0) {
+    auto n = co_await read(p, len);
+    if (!n) co_return n.error();
+    if (*n == 0) co_return make_error_code(IoErrc::kUnexpectedEof);
+    p += *n;
+    len -= *n;
+  }
+  co_return IoResult<void>();
+}
+
+Task<IoResult<void>> TcpStream::write_all(const void* buf, std::size_t len) {
+  auto* p = static_cast<const std::byte*>(buf);
+  while (len > 0) {
+    auto n = co_await write(p, len);
+    if (!n) co_return n.error();
+    if (*n == 0) co_return make_error_code(IoErrc::kWriteZero);
+    p += *n;
+    len -= *n;
+  }
+  co_return IoResult<void>();
+}
+
+AcceptAwaiter::AcceptAwaiter(int fd, std::uint64_t id) noexcept {
+  op_.kind = detail::OpKind::kAccept;
+  op_.fd = fd;
+  op_.source_id = id;
+  op_.addr = reinterpret_cast<sockaddr*>(&peer_);
+  op_.addrlen = sizeof(peer_);
+}
+
+IoResult<Accepted> AcceptAwaiter::await_resume() {
+  if (op_.result < 0) return errno_code(-op_.result);
+  Accepted a;
+  a.stream = TcpStream(op_.result);
+  try {
+    a.peer = SocketAddr::from_sockaddr(op_.addr, op_.addrlen);
+  } catch (...) {
+    // Peer address unavailable (e.g. the connection was reset during accept): keep the stream.
+  }
+  return a;
+}
+
+IoResult<TcpListener> TcpListener::bind(const SocketAddr& addr, const ListenOptions& opts) {
+  int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return last_error();
+  TcpListener l;
+  static_cast<Socket&>(l) = Socket(fd);
+  int one = 1;
+  if (opts.reuse_address) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (opts.reuse_port && ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+    return last_error();
+  }
+  if (addr.is_v6()) {
+    int v6only = opts.ipv6_only ? 1 : 0;
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+  }
+  if (::bind(fd, addr.as_sockaddr(), addr.len()) < 0) return last_error();
+  if (::listen(fd, opts.backlog) < 0) return last_error();
+  return l;
+}
+
+}  // namespace zokio::net

@@ -1,0 +1,129 @@
+// Runtime and Runtime::Builder: resolve the settings (including ZOKIO_IO and the io_uring
+// probe) and own the scheduler.
+#include "zokio/runtime.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "io/driver.hpp"
+#include "runtime/scheduler.hpp"
+
+namespace zokio {
+
+std::optional<IoBackend> parse_io_backend(std::string_view name) noexcept {
+  if (name == "auto") return IoBackend::kAuto;
+  if (name == "uring" || name == "io_uring") return IoBackend::kUring;
+  if (name == "epoll") return IoBackend::kEpoll;
+  return std::nullopt;
+}
+
+const char* to_string(IoBackend backend) noexcept {
+  switch (backend) {
+    case IoBackend::kAuto:
+      return "auto";
+    case IoBackend::kUring:
+      return "io_uring";
+    case IoBackend::kEpoll:
+      return "epoll";
+  }
+  return "unknown";
+}
+
+Runtime::Builder& Runtime::Builder::worker_threads(std::size_t n) {
+  if (n == 0) throw std::invalid_argument("zokio: worker_threads must be at least 1");
+  workers_ = n;
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::work_stealing(bool enabled) {
+  stealing_ = enabled;
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::io_backend(IoBackend backend) {
+  backend_ = backend;
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::local_queue_capacity(std::size_t n) {
+  if (n == 0 || n > (1u << 20)) {
+    throw std::invalid_argument("zokio: local_queue_capacity must be between 1 and 1048576");
+  }
+  queue_capacity_ = n;
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::max_blocking_threads(std::size_t n) {
+  if (n == 0) throw std::invalid_argument("zokio: max_blocking_threads must be at least 1");
+  max_blocking_ = n;
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::uring_entries(unsigned n) {
+  if (n == 0 || n > 32768) throw std::invalid_argument("zokio: uring_entries must be 1..32768");
+  uring_entries_ = n;
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::current_thread() {
+  current_thread_ = true;
+  return *this;
+}
+Runtime Runtime::Builder::build() { return Runtime(*this); }
+
+namespace {
+IoBackend resolve_backend(IoBackend requested) {
+  if (const char* env = std::getenv("ZOKIO_IO"); env && *env) {
+    auto parsed = parse_io_backend(env);
+    if (!parsed) {
+      throw std::invalid_argument(std::string("zokio: ZOKIO_IO must be auto, uring or epoll, not '") +
+                                  env + "'");
+    }
+    requested = *parsed;
+  }
+  if (requested == IoBackend::kEpoll) return IoBackend::kEpoll;
+  if (detail::uring_available()) return IoBackend::kUring;
+  if (requested == IoBackend::kUring) {
+    throw std::runtime_error("zokio: io_uring was requested but cannot be set up on this system");
+  }
+  std::fprintf(stderr, "zokio: io_uring is unavailable here; using epoll\n");
+  return IoBackend::kEpoll;
+}
+}  // namespace
+
+Runtime::Runtime() : Runtime(Builder{}) {}
+
+Runtime::Runtime(const Builder& b) {
+  detail::SchedulerConfig cfg;
+  cfg.workers = b.workers_ ? b.workers_ : std::max(1u, std::thread::hardware_concurrency());
+  cfg.stealing = b.stealing_;
+  cfg.current_thread = b.current_thread_;
+  cfg.backend = resolve_backend(b.backend_);
+  cfg.queue_capacity = b.queue_capacity_;
+  cfg.max_blocking = b.max_blocking_;
+  cfg.uring_entries = b.uring_entries_;
+  sched_ = std::make_unique<detail::Scheduler>(cfg);
+}
+
+Runtime::Runtime(Runtime&&) noexcept = default;
+Runtime& Runtime::operator=(Runtime&&) noexcept = default;
+Runtime::~Runtime() = default;
+
+void Runtime::wait(detail::BlockOnSignal& signal) {
+  if (sched_->config().current_thread) {
+    sched_->drive_until(signal.done);
+    return;
+  }
+  if (detail::Worker::current()) {
+    throw std::logic_error("zokio: block_on called from inside a runtime task");
+  }
+  std::unique_lock lock(signal.mu);
+  signal.cv.wait(lock, [&] { return signal.done.load(std::memory_order_acquire); });
+}
+
+void Runtime::shutdown(std::chrono::milliseconds deadline) {
+  if (sched_) sched_->shutdown(deadline);
+}
+
+RuntimeMetrics Runtime::metrics() const { return sched_->metrics(); }
+IoBackend Runtime::io_backend() const noexcept { return sched_->metrics().io_backend; }
+std::size_t Runtime::worker_count() const noexcept { return sched_->workers().size(); }
+
+}  // namespace zokio
