@@ -14,7 +14,9 @@ namespace {
 using zokio::Runtime;
 using zokio::Task;
 
-Task<int> trivial(int v) { co_return v; }
+Task<int> trivial(int v) {
+  co_return v;
+}
 
 void BM_SpawnJoin(benchmark::State& state) {
   auto rt = Runtime::builder().worker_threads(1).build();
@@ -46,7 +48,8 @@ void BM_CrossThreadWake(benchmark::State& state) {
   auto rt = Runtime::builder().worker_threads(2).build();
   for (auto _ : state) {
     rt.block_on([]() -> Task<void> {
-      for (int i = 0; i < 100; ++i) benchmark::DoNotOptimize(co_await zokio::spawn_blocking([] { return 1; }));
+      for (int i = 0; i < 100; ++i)
+        benchmark::DoNotOptimize(co_await zokio::spawn_blocking([] { return 1; }));
     }());
   }
   state.SetItemsProcessed(state.iterations() * 100);

@@ -18,7 +18,8 @@ Task<void> echo(TcpStream stream) {
   for (;;) {
     auto n = co_await stream.read(buf, sizeof(buf));
     if (!n || *n == 0) co_return;  // error or EOF
-    if (!co_await stream.write_all(buf, *n)) co_return;
+    auto written = co_await stream.write_all(buf, *n);
+    if (!written) co_return;
   }
 }
 

@@ -32,11 +32,11 @@ std::optional<IoBackend> parse_io_backend(std::string_view name) noexcept;
 const char* to_string(IoBackend backend) noexcept;
 
 struct WorkerMetrics {
-  std::uint64_t polls = 0;          // task polls
-  std::uint64_t steals = 0;         // tasks taken from other workers
-  std::uint64_t parks = 0;          // times the worker went to sleep
-  std::uint64_t io_submitted = 0;   // operations handed to the I/O driver
-  std::uint64_t io_completed = 0;   // operations the driver completed
+  std::uint64_t polls = 0;         // task polls
+  std::uint64_t steals = 0;        // tasks taken from other workers
+  std::uint64_t parks = 0;         // times the worker went to sleep
+  std::uint64_t io_submitted = 0;  // operations handed to the I/O driver
+  std::uint64_t io_completed = 0;  // operations the driver completed
   std::uint64_t timers_fired = 0;
   std::uint64_t local_queue_depth = 0;
 };
@@ -96,6 +96,7 @@ Task<void> block_on_root(Task<T> task, BlockOnResult<T>* out, BlockOnGuard guard
   } catch (...) {
     out->error = std::current_exception();
   }
+  task.reset();  // the caller's frames are gone before block_on returns
   guard.finish_normally();
 }
 }  // namespace detail

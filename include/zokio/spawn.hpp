@@ -149,7 +149,9 @@ struct YieldNow {
   void await_suspend(std::coroutine_handle<> h);
   void await_resume() const noexcept {}
 };
-inline YieldNow yield_now() noexcept { return {}; }
+inline YieldNow yield_now() noexcept {
+  return {};
+}
 
 namespace detail {
 
@@ -178,7 +180,8 @@ struct BlockingState {
 
 template <typename R, typename F>
 struct BlockingJobImpl final : BlockingJob {
-  BlockingJobImpl(F fn, std::shared_ptr<BlockingState<R>> st) : fn(std::move(fn)), st(std::move(st)) {}
+  BlockingJobImpl(F fn, std::shared_ptr<BlockingState<R>> st)
+      : fn(std::move(fn)), st(std::move(st)) {}
   void run() noexcept override {
     try {
       if constexpr (std::is_void_v<R>) {
@@ -225,7 +228,13 @@ struct BlockingAwaiter {
 
 template <typename R>
 Task<R> await_blocking(std::shared_ptr<BlockingState<R>> st) {
-  co_return co_await BlockingAwaiter<R>{std::move(st)};
+  BlockingAwaiter<R> awaiter{std::move(st)};
+  if constexpr (std::is_void_v<R>) {
+    co_await awaiter;
+  } else {
+    R value = co_await awaiter;
+    co_return value;
+  }
 }
 
 }  // namespace detail
@@ -238,7 +247,8 @@ auto spawn_blocking(F fn) -> JoinHandle<std::invoke_result_t<F&>> {
   using R = std::invoke_result_t<F&>;
   auto& sched = detail::current_scheduler_or_throw();
   auto st = std::make_shared<detail::BlockingState<R>>();
-  detail::blocking_submit(sched, std::make_unique<detail::BlockingJobImpl<R, F>>(std::move(fn), st));
+  detail::blocking_submit(sched,
+                          std::make_unique<detail::BlockingJobImpl<R, F>>(std::move(fn), st));
   return detail::spawn_on(sched, detail::await_blocking<R>(std::move(st)));
 }
 

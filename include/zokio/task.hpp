@@ -113,7 +113,7 @@ class TaskPromise : public TaskPromiseBase {
     return Task<T>(std::coroutine_handle<TaskPromise>::from_promise(*this));
   }
   template <typename U>
-    requires std::is_convertible_v<U&&, T>
+  requires std::is_convertible_v<U&&, T>
   void return_value(U&& value) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
     result_.template emplace<1>(std::forward<U>(value));
   }

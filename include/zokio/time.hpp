@@ -6,8 +6,8 @@
 #include <chrono>
 #include <coroutine>
 #include <stdexcept>
-#include <type_traits>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 #include "zokio/detail/raw_task.hpp"
@@ -48,7 +48,9 @@ class [[nodiscard]] Sleep {
   detail::RawTask* task_ = nullptr;
 };
 
-inline Sleep sleep_until(Clock::time_point when) noexcept { return Sleep(when); }
+inline Sleep sleep_until(Clock::time_point when) noexcept {
+  return Sleep(when);
+}
 template <typename Rep, typename Period>
 Sleep sleep(std::chrono::duration<Rep, Period> d) noexcept {
   return Sleep(Clock::now() + std::chrono::duration_cast<Clock::duration>(d));
@@ -130,7 +132,9 @@ class TimeoutAwaiter {
 
 template <typename T>
 Task<IoResult<T>> timeout_at(Clock::time_point when, Task<T> inner) {
-  co_return co_await TimeoutAwaiter<T>(std::move(inner), when);
+  TimeoutAwaiter<T> awaiter(std::move(inner), when);
+  auto result = co_await awaiter;
+  co_return result;
 }
 
 }  // namespace detail
@@ -154,7 +158,8 @@ class Interval {
  public:
   explicit Interval(Clock::duration period, Clock::time_point start = Clock::now())
       : period_(period), next_(start) {
-    if (period_ <= Clock::duration::zero()) throw std::invalid_argument("zokio: period must be > 0");
+    if (period_ <= Clock::duration::zero())
+      throw std::invalid_argument("zokio: period must be > 0");
   }
   Sleep tick() noexcept {
     Clock::time_point at = next_;

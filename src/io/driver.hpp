@@ -52,7 +52,6 @@ class Driver {
   // Called before a socket is closed so per-fd state is dropped and waiters are failed.
   virtual void forget_fd(int fd, std::uint64_t source_id) noexcept = 0;
 
-
  protected:
   void count_submitted() noexcept { counters_.submitted.fetch_add(1, std::memory_order_relaxed); }
   // Records the result, raises the readiness flag and wakes the waiting task.

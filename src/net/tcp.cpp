@@ -15,7 +15,9 @@
 namespace zokio::net {
 
 namespace {
-std::error_code last_error() noexcept { return errno_code(errno); }
+std::error_code last_error() noexcept {
+  return errno_code(errno);
+}
 }  // namespace
 
 TransferAwaiter::TransferAwaiter(detail::OpKind kind, int fd, std::uint64_t id, void* buf,
@@ -42,8 +44,7 @@ Socket::Socket(int fd) : fd_(fd), id_(detail::next_source_id()) {
   }
 }
 
-Socket::Socket(Socket&& o) noexcept
-    : fd_(std::exchange(o.fd_, -1)), id_(std::exchange(o.id_, 0)) {}
+Socket::Socket(Socket&& o) noexcept : fd_(std::exchange(o.fd_, -1)), id_(std::exchange(o.id_, 0)) {}
 
 Socket& Socket::operator=(Socket&& o) noexcept {
   if (this != &o) {
@@ -62,7 +63,9 @@ void Socket::close() noexcept {
   ::close(std::exchange(fd_, -1));
 }
 
-int Socket::release() noexcept { return std::exchange(fd_, -1); }
+int Socket::release() noexcept {
+  return std::exchange(fd_, -1);
+}
 
 IoResult<SocketAddr> Socket::local_addr() const noexcept {
   sockaddr_storage ss{};

@@ -12,12 +12,16 @@ thread_local Scheduler* tl_pool_sched = nullptr;
 constexpr auto kKeepAlive = std::chrono::seconds(10);
 }  // namespace
 
-Scheduler* BlockingPool::current_scheduler() noexcept { return tl_pool_sched; }
+Scheduler* BlockingPool::current_scheduler() noexcept {
+  return tl_pool_sched;
+}
 
 BlockingPool::BlockingPool(Scheduler& sched, std::size_t max_threads)
     : sched_(sched), max_threads_(max_threads == 0 ? 1 : max_threads) {}
 
-BlockingPool::~BlockingPool() { shutdown(std::chrono::milliseconds(0)); }
+BlockingPool::~BlockingPool() {
+  shutdown(std::chrono::milliseconds(0));
+}
 
 void BlockingPool::submit(std::unique_ptr<BlockingJob> job) {
   std::unique_lock lock(mu_);

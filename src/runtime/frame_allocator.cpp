@@ -43,7 +43,9 @@ struct FrameCache {
 
 thread_local FrameCache tl_cache;
 
-std::size_t class_of(std::size_t size) noexcept { return (size + kGranule - 1) / kGranule - 1; }
+std::size_t class_of(std::size_t size) noexcept {
+  return (size + kGranule - 1) / kGranule - 1;
+}
 
 }  // namespace
 

@@ -66,15 +66,17 @@ Runtime::Builder& Runtime::Builder::current_thread() {
   current_thread_ = true;
   return *this;
 }
-Runtime Runtime::Builder::build() { return Runtime(*this); }
+Runtime Runtime::Builder::build() {
+  return Runtime(*this);
+}
 
 namespace {
 IoBackend resolve_backend(IoBackend requested) {
   if (const char* env = std::getenv("ZOKIO_IO"); env && *env) {
     auto parsed = parse_io_backend(env);
     if (!parsed) {
-      throw std::invalid_argument(std::string("zokio: ZOKIO_IO must be auto, uring or epoll, not '") +
-                                  env + "'");
+      throw std::invalid_argument(
+          std::string("zokio: ZOKIO_IO must be auto, uring or epoll, not '") + env + "'");
     }
     requested = *parsed;
   }
@@ -122,8 +124,14 @@ void Runtime::shutdown(std::chrono::milliseconds deadline) {
   if (sched_) sched_->shutdown(deadline);
 }
 
-RuntimeMetrics Runtime::metrics() const { return sched_->metrics(); }
-IoBackend Runtime::io_backend() const noexcept { return sched_->metrics().io_backend; }
-std::size_t Runtime::worker_count() const noexcept { return sched_->workers().size(); }
+RuntimeMetrics Runtime::metrics() const {
+  return sched_->metrics();
+}
+IoBackend Runtime::io_backend() const noexcept {
+  return sched_->metrics().io_backend;
+}
+std::size_t Runtime::worker_count() const noexcept {
+  return sched_->workers().size();
+}
 
 }  // namespace zokio

@@ -37,14 +37,15 @@ Scheduler::Scheduler(const SchedulerConfig& cfg) : cfg_(cfg), blocking_(*this, c
         cv.notify_all();
       }
       w.run();
-      w.stop_on_this_thread();
     });
   }
   std::unique_lock lock(mu);
   cv.wait(lock, [&] { return started == n; });
 }
 
-Scheduler::~Scheduler() { shutdown(std::chrono::seconds(5)); }
+Scheduler::~Scheduler() {
+  shutdown(std::chrono::seconds(5));
+}
 
 void Scheduler::spawn(RawTask* t) {
   t->sched = this;
@@ -170,7 +171,7 @@ void Scheduler::shutdown(std::chrono::milliseconds deadline) {
       std::lock_guard l(owned_mu_);
       return owned_head_ != nullptr && std::chrono::steady_clock::now() < until;
     });
-    w.stop_on_this_thread();
+    w.close_driver();
   } else {
     {
       std::unique_lock lock(owned_mu_);
@@ -180,16 +181,20 @@ void Scheduler::shutdown(std::chrono::milliseconds deadline) {
     for (auto& w : workers_) w->unpark();
     for (auto& th : threads_) th.join();
     threads_.clear();
+    // Only now: until every thread is gone, another one may still call unpark() on a driver.
+    for (auto& w : workers_) w->close_driver();
   }
   {
     std::lock_guard lock(owned_mu_);
     std::size_t left = 0;
     for (RawTask* t = owned_head_; t; t = t->owned_next) ++left;
-    if (left) std::fprintf(stderr, "zokio: shutdown deadline passed with %zu task(s) alive\n", left);
+    if (left)
+      std::fprintf(stderr, "zokio: shutdown deadline passed with %zu task(s) alive\n", left);
   }
   auto now = std::chrono::steady_clock::now();
-  blocking_.shutdown(now < until ? std::chrono::duration_cast<std::chrono::milliseconds>(until - now)
-                                 : std::chrono::milliseconds(0));
+  blocking_.shutdown(now < until
+                         ? std::chrono::duration_cast<std::chrono::milliseconds>(until - now)
+                         : std::chrono::milliseconds(0));
 }
 
 RuntimeMetrics Scheduler::metrics() const {

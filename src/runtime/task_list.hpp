@@ -21,7 +21,7 @@ class TaskList {
       head_ = t;
     }
     tail_ = t;
-    len_.fetch_add(1, std::memory_order_release);
+    len_.fetch_add(1, std::memory_order_seq_cst);  // see Worker::park
   }
 
   // Pushes `n` tasks at once (one lock for the batch).
@@ -36,7 +36,7 @@ class TaskList {
       head_ = tasks[0];
     }
     tail_ = tasks[n - 1];
-    len_.fetch_add(n, std::memory_order_release);
+    len_.fetch_add(n, std::memory_order_seq_cst);
   }
 
   RawTask* pop() noexcept {
@@ -51,7 +51,7 @@ class TaskList {
     return t;
   }
 
-  std::size_t len() const noexcept { return len_.load(std::memory_order_acquire); }
+  std::size_t len() const noexcept { return len_.load(std::memory_order_seq_cst); }
   bool empty() const noexcept { return len() == 0; }
 
  private:

@@ -15,7 +15,9 @@ thread_local RawTask* tl_task = nullptr;
 thread_local int tl_budget = 0;
 }  // namespace
 
-RawTask* current_task() noexcept { return tl_task; }
+RawTask* current_task() noexcept {
+  return tl_task;
+}
 
 RawTask* current_task_or_throw() {
   if (!tl_task) throw std::logic_error("zokio: awaited a runtime operation outside a runtime task");
@@ -32,7 +34,9 @@ bool coop_consume() noexcept {
   return --tl_budget > 0;
 }
 
-void task_ref(RawTask* t) noexcept { t->refs.fetch_add(1, std::memory_order_relaxed); }
+void task_ref(RawTask* t) noexcept {
+  t->refs.fetch_add(1, std::memory_order_relaxed);
+}
 
 void task_unref(RawTask* t) noexcept {
   if (t->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) t->vtable->dealloc(t);
@@ -117,7 +121,9 @@ Scheduler& current_scheduler_or_throw() {
   return *s;
 }
 
-void scheduler_spawn(Scheduler& sched, RawTask* task) { sched.spawn(task); }
+void scheduler_spawn(Scheduler& sched, RawTask* task) {
+  sched.spawn(task);
+}
 
 void blocking_submit(Scheduler& sched, std::unique_ptr<BlockingJob> job) {
   sched.blocking().submit(std::move(job));

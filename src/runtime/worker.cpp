@@ -25,7 +25,9 @@ constexpr unsigned kMaxLifoStreak = 3;
 constexpr int kCoopBudget = 128;
 }  // namespace
 
-Worker* Worker::current() noexcept { return tl_worker; }
+Worker* Worker::current() noexcept {
+  return tl_worker;
+}
 
 Worker::Worker(Scheduler& sched, std::size_t index, std::size_t queue_capacity)
     : sched_(sched),
@@ -52,9 +54,13 @@ void Worker::start_on_this_thread() {
   backend_.store(driver_->backend(), std::memory_order_relaxed);
 }
 
-void Worker::stop_on_this_thread() noexcept { driver_.reset(); }
+void Worker::close_driver() noexcept {
+  driver_.reset();
+}
 
-IoBackend Worker::backend() const noexcept { return backend_.load(std::memory_order_relaxed); }
+IoBackend Worker::backend() const noexcept {
+  return backend_.load(std::memory_order_relaxed);
+}
 
 std::uint64_t Worker::now_tick() const noexcept {
   return clock_.now_tick(std::chrono::steady_clock::now());
@@ -238,8 +244,10 @@ void Worker::fire_timers() noexcept {
 }
 
 void Worker::park() {
+  // Dekker-style handshake with push_inbox()/unpark(): both sides publish (sleeping_ here, the
+  // queue length there) with seq_cst before reading the other's flag, so either we see the
+  // new task or the pusher sees sleeping_ and wakes the driver.
   sleeping_.store(true, std::memory_order_seq_cst);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
   if (has_work() || sched_.stopping()) {
     sleeping_.store(false, std::memory_order_relaxed);
     return;

@@ -23,7 +23,9 @@ Runtime make_runtime(std::size_t workers = 2, bool stealing = true) {
   return Runtime::builder().worker_threads(workers).work_stealing(stealing).build();
 }
 
-Task<int> value(int v) { co_return v; }
+Task<int> value(int v) {
+  co_return v;
+}
 
 TEST(Runtime, BlockOnReturnsTheValue) {
   auto rt = make_runtime();
@@ -98,7 +100,8 @@ TEST(Runtime, AbortAfterCompletionKeepsTheResult) {
     auto h = zokio::spawn(value(5));
     while (!h.is_finished()) co_await zokio::yield_now();
     h.abort();
-    co_return co_await h;
+    int v = co_await h;
+    co_return v;
   }());
   EXPECT_EQ(v, 5);
 }
@@ -111,7 +114,8 @@ TEST(Runtime, DetachedTasksKeepRunning) {
       zokio::spawn([](auto done) -> Task<void> {
         co_await zokio::sleep(1ms);
         done->fetch_add(1);
-      }(done)).detach();
+      }(done))
+          .detach();
     }
     while (done->load() < 10) co_await zokio::sleep(1ms);
   }(done));
@@ -193,9 +197,10 @@ TEST(Runtime, ShutdownCancelsSleepingTasks) {
   auto finished = std::make_shared<std::atomic<int>>(0);
   for (int i = 0; i < 50; ++i) {
     rt.spawn([](auto f) -> Task<void> {
-      co_await zokio::sleep(1h);
-      f->fetch_add(1);
-    }(finished)).detach();
+        co_await zokio::sleep(1h);
+        f->fetch_add(1);
+      }(finished))
+        .detach();
   }
   auto start = std::chrono::steady_clock::now();
   rt.shutdown(2s);

@@ -23,8 +23,12 @@ T run_sync(Task<T> t) {
   }
 }
 
-Task<int> answer() { co_return 42; }
-Task<int> add_one(int x) { co_return x + 1; }
+Task<int> answer() {
+  co_return 42;
+}
+Task<int> add_one(int x) {
+  co_return x + 1;
+}
 Task<int> chain() {
   int a = co_await answer();
   int b = co_await add_one(a);
@@ -34,21 +38,27 @@ Task<void> thrower() {
   throw std::runtime_error("boom");
   co_return;
 }
-Task<std::unique_ptr<std::string>> move_only() { co_return std::make_unique<std::string>("hi"); }
+Task<std::unique_ptr<std::string>> move_only() {
+  co_return std::make_unique<std::string>("hi");
+}
 
 TEST(Task, IsLazy) {
   bool started = false;
-  auto t = [&]() -> Task<int> {
+  // The lambda must outlive the coroutine: a coroutine lambda's captures live in the closure.
+  auto body = [&]() -> Task<int> {
     started = true;
     co_return 1;
-  }();
+  };
+  auto t = body();
   EXPECT_FALSE(started);
   EXPECT_FALSE(t.done());
   EXPECT_EQ(run_sync(std::move(t)), 1);
   EXPECT_TRUE(started);
 }
 
-TEST(Task, ReturnsValuesThroughChains) { EXPECT_EQ(run_sync(chain()), 43); }
+TEST(Task, ReturnsValuesThroughChains) {
+  EXPECT_EQ(run_sync(chain()), 43);
+}
 
 TEST(Task, ExceptionsPropagateThroughCoAwait) {
   auto outer = []() -> Task<std::string> {
@@ -75,6 +85,9 @@ TEST(Task, MoveOnlyResults) {
 }
 
 TEST(Task, DeepChainsDoNotGrowTheStack) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "sanitizers turn the symmetric-transfer tail call into a real call";
+#endif
   // 200,000 nested awaits would overflow an 8 MiB stack without symmetric transfer.
   struct Rec {
     static Task<int> depth(int n) {
@@ -113,7 +126,8 @@ TEST(Task, MoveAssignmentReleasesThePreviousFrame) {
 TEST(Task, AwaitingAnEmptyTaskThrows) {
   auto outer = []() -> Task<int> {
     Task<int> empty;
-    co_return co_await std::move(empty);
+    int v = co_await std::move(empty);
+    co_return v;
   };
   EXPECT_THROW(run_sync(outer()), std::logic_error);
 }

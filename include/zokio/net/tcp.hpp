@@ -30,7 +30,8 @@ class TcpStream;
 // co_await yields IoResult<std::size_t>: bytes transferred (0 on a read means EOF).
 class [[nodiscard]] TransferAwaiter : public detail::OpAwaiter {
  public:
-  TransferAwaiter(detail::OpKind kind, int fd, std::uint64_t id, void* buf, std::size_t len) noexcept;
+  TransferAwaiter(detail::OpKind kind, int fd, std::uint64_t id, void* buf,
+                  std::size_t len) noexcept;
   TransferAwaiter(int fd, std::uint64_t id, const iovec* iov, int iovcnt) noexcept;
   IoResult<std::size_t> await_resume() const noexcept {
     return io_result_from<std::size_t>(op_.result);

@@ -14,8 +14,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <system_error>
 #include <deque>
+#include <system_error>
 #include <vector>
 
 #include "io/driver.hpp"
