@@ -44,11 +44,9 @@ class Driver {
   virtual void cancel(IoOp& op) noexcept = 0;
   // Completes whatever is ready without blocking. Returns the number of completions.
   virtual std::size_t poll() = 0;
-  // Like poll(), but first blocks until something completes, unpark() is called or the
-  // timeout passes (nullopt: no timeout).
+  // Like poll(), but first blocks until something completes, the wake fd becomes readable or
+  // the timeout passes (nullopt: no timeout).
   virtual std::size_t wait(std::optional<std::chrono::nanoseconds> timeout) = 0;
-  // Interrupts wait() from any thread.
-  virtual void unpark() noexcept = 0;
   // Called before a socket is closed so per-fd state is dropped and waiters are failed.
   virtual void forget_fd(int fd, std::uint64_t source_id) noexcept = 0;
 
@@ -65,9 +63,12 @@ struct DriverOptions {
   bool single_issuer = true;  // only the creating thread submits (IORING_SETUP_SINGLE_ISSUER)
 };
 
-std::unique_ptr<Driver> make_epoll_driver(IoCounters& counters);
+// `wake_fd` is the worker's eventfd (blocking mode): a write to it interrupts wait(). It belongs
+// to the worker and outlives the driver, so waking never touches the driver itself.
+std::unique_ptr<Driver> make_epoll_driver(IoCounters& counters, int wake_fd);
 // Throws std::system_error when io_uring cannot be set up here.
-std::unique_ptr<Driver> make_uring_driver(const DriverOptions& opts, IoCounters& counters);
+std::unique_ptr<Driver> make_uring_driver(const DriverOptions& opts, IoCounters& counters,
+                                          int wake_fd);
 // Whether io_uring can be set up on this machine (tries a small ring once).
 bool uring_available() noexcept;
 

@@ -3,8 +3,13 @@
 // there is nothing to do.
 #include "runtime/worker.hpp"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <system_error>
 #include <vector>
 
 #include "runtime/scheduler.hpp"
@@ -33,9 +38,15 @@ Worker::Worker(Scheduler& sched, std::size_t index, std::size_t queue_capacity)
     : sched_(sched),
       index_(index),
       queue_(queue_capacity),
-      rng_(0x9E3779B97F4A7C15ull * (index + 1)) {}
+      rng_(0x9E3779B97F4A7C15ull * (index + 1)) {
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
+  if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+}
 
-Worker::~Worker() = default;
+Worker::~Worker() {
+  driver_.reset();
+  ::close(wake_fd_);
+}
 
 void Worker::start_on_this_thread() {
   const auto& cfg = sched_.config();
@@ -44,13 +55,13 @@ void Worker::start_on_this_thread() {
       DriverOptions opts;
       opts.uring_entries = cfg.uring_entries;
       opts.single_issuer = !cfg.current_thread;
-      driver_ = make_uring_driver(opts, io_counters_);
+      driver_ = make_uring_driver(opts, io_counters_, wake_fd_);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "zokio: worker %zu: io_uring setup failed (%s); using epoll\n", index_,
                    e.what());
     }
   }
-  if (!driver_) driver_ = make_epoll_driver(io_counters_);
+  if (!driver_) driver_ = make_epoll_driver(io_counters_, wake_fd_);
   backend_.store(driver_->backend(), std::memory_order_relaxed);
 }
 
@@ -226,7 +237,10 @@ void Worker::push_inbox(RawTask* t) noexcept {
 }
 
 void Worker::unpark() noexcept {
-  if (sleeping_.exchange(false, std::memory_order_seq_cst)) driver_->unpark();
+  if (sleeping_.exchange(false, std::memory_order_seq_cst)) {
+    std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof(one));
+  }
 }
 
 bool Worker::has_work() const noexcept {

@@ -79,6 +79,7 @@ class Worker {
   unsigned lifo_streak_ = 0;
   std::uint32_t tick_ = 0;
   std::uint64_t rng_;
+  int wake_fd_ = -1;  // eventfd that interrupts the driver's wait; lives as long as the worker
   IoCounters io_counters_;
   std::unique_ptr<Driver> driver_;
   std::atomic<IoBackend> backend_{IoBackend::kEpoll};

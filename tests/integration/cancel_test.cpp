@@ -103,9 +103,10 @@ TEST_F(Cancel, TimeoutCancelsAPendingRead) {
     auto client = (co_await TcpStream::connect(l.local_addr().value())).value();
     auto server_side = (co_await l.accept()).value();
     char buf[16];
-    co_return co_await zokio::timeout(20ms, [](TcpStream& s, char* buf) -> Task<zokio::IoResult<std::size_t>> {
-      co_return co_await s.read(buf, 16);
-    }(server_side.stream, buf));
+    co_return co_await zokio::timeout(
+        20ms, [](TcpStream& s, char* buf) -> Task<zokio::IoResult<std::size_t>> {
+          co_return co_await s.read(buf, 16);
+        }(server_side.stream, buf));
   }());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error(), std::errc::timed_out);
@@ -123,7 +124,8 @@ TEST_F(Cancel, ShutdownWithManyBlockedReaders) {
         char buf[8];
         (void)co_await a.read(buf, sizeof(buf));
         (void)b;
-      }(std::move(c), std::move(s.stream))).detach();
+      }(std::move(c), std::move(s.stream)))
+          .detach();
     }
   }());
   // The 100 readers, and maybe the block_on root still finishing its bookkeeping.

@@ -7,7 +7,6 @@
 // mistaken for the old socket.
 #include <fcntl.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -121,25 +120,16 @@ int attempt(IoOp& op, bool retry) noexcept {
 
 class EpollDriver final : public Driver {
  public:
-  explicit EpollDriver(IoCounters& counters) : Driver(counters) {
+  EpollDriver(IoCounters& counters, int wake_fd) : Driver(counters), wake_fd_(wake_fd) {
     ep_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (ep_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
-    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (wake_fd_ < 0) {
-      int err = errno;
-      ::close(ep_);
-      throw std::system_error(err, std::generic_category(), "eventfd");
-    }
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = kWakeTag;
     ::epoll_ctl(ep_, EPOLL_CTL_ADD, wake_fd_, &ev);
   }
 
-  ~EpollDriver() override {
-    ::close(wake_fd_);
-    ::close(ep_);
-  }
+  ~EpollDriver() override { ::close(ep_); }
 
   IoBackend backend() const noexcept override { return IoBackend::kEpoll; }
 
@@ -182,11 +172,6 @@ class EpollDriver final : public Driver {
       ms = ns <= 0 ? 0 : static_cast<int>(std::min<long long>((ns + 999'999) / 1'000'000, 1 << 30));
     }
     return run(ms);
-  }
-
-  void unpark() noexcept override {
-    std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof(one));
   }
 
   void forget_fd(int fd, std::uint64_t source_id) noexcept override {
@@ -263,8 +248,8 @@ class EpollDriver final : public Driver {
 
 }  // namespace
 
-std::unique_ptr<Driver> make_epoll_driver(IoCounters& counters) {
-  return std::make_unique<EpollDriver>(counters);
+std::unique_ptr<Driver> make_epoll_driver(IoCounters& counters, int wake_fd) {
+  return std::make_unique<EpollDriver>(counters, wake_fd);
 }
 
 }  // namespace zokio::detail

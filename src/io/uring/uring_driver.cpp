@@ -8,7 +8,6 @@
 // kernel supports them (completion work then runs only when the worker asks for events, in
 // its own context); older kernels get a plain ring.
 #include <liburing.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -47,27 +46,19 @@ int init_ring(io_uring& ring, unsigned entries, bool single_issuer) noexcept {
 
 class UringDriver final : public Driver {
  public:
-  UringDriver(const DriverOptions& opts, IoCounters& counters) : Driver(counters) {
+  UringDriver(const DriverOptions& opts, IoCounters& counters, int wake_fd)
+      : Driver(counters), wake_fd_(wake_fd) {
     if (forced_failure()) {
       throw std::system_error(ENOSYS, std::generic_category(),
                               "io_uring disabled by ZOKIO_URING_FORCE_FAIL");
     }
     int r = init_ring(ring_, opts.uring_entries, opts.single_issuer);
     if (r < 0) throw std::system_error(-r, std::generic_category(), "io_uring_queue_init");
-    wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
-    if (wake_fd_ < 0) {
-      int err = errno;
-      io_uring_queue_exit(&ring_);
-      throw std::system_error(err, std::generic_category(), "eventfd");
-    }
     arm_wake();
     sync_cancel_ok_ = true;
   }
 
-  ~UringDriver() override {
-    io_uring_queue_exit(&ring_);
-    ::close(wake_fd_);
-  }
+  ~UringDriver() override { io_uring_queue_exit(&ring_); }
 
   IoBackend backend() const noexcept override { return IoBackend::kUring; }
 
@@ -154,11 +145,6 @@ class UringDriver final : public Driver {
     return reap();
   }
 
-  void unpark() noexcept override {
-    std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof(one));
-  }
-
   // io_uring keeps no per-fd state; pending operations on the fd belong to their awaiters.
   void forget_fd(int, std::uint64_t) noexcept override {}
 
@@ -240,8 +226,9 @@ class UringDriver final : public Driver {
 
 }  // namespace
 
-std::unique_ptr<Driver> make_uring_driver(const DriverOptions& opts, IoCounters& counters) {
-  return std::make_unique<UringDriver>(opts, counters);
+std::unique_ptr<Driver> make_uring_driver(const DriverOptions& opts, IoCounters& counters,
+                                          int wake_fd) {
+  return std::make_unique<UringDriver>(opts, counters, wake_fd);
 }
 
 bool uring_available() noexcept {
