@@ -171,7 +171,6 @@ void Scheduler::shutdown(std::chrono::milliseconds deadline) {
       std::lock_guard l(owned_mu_);
       return owned_head_ != nullptr && std::chrono::steady_clock::now() < until;
     });
-    w.close_driver();
   } else {
     {
       std::unique_lock lock(owned_mu_);
@@ -181,8 +180,6 @@ void Scheduler::shutdown(std::chrono::milliseconds deadline) {
     for (auto& w : workers_) w->unpark();
     for (auto& th : threads_) th.join();
     threads_.clear();
-    // Only now: until every thread is gone, another one may still call unpark() on a driver.
-    for (auto& w : workers_) w->close_driver();
   }
   {
     std::lock_guard lock(owned_mu_);
@@ -195,6 +192,9 @@ void Scheduler::shutdown(std::chrono::milliseconds deadline) {
   blocking_.shutdown(now < until
                          ? std::chrono::duration_cast<std::chrono::milliseconds>(until - now)
                          : std::chrono::milliseconds(0));
+  // Only now: until the workers and the blocking pool are gone, another thread may still wake
+  // a worker through its eventfd.
+  for (auto& w : workers_) w->close();
 }
 
 RuntimeMetrics Scheduler::metrics() const {

@@ -44,8 +44,7 @@ Worker::Worker(Scheduler& sched, std::size_t index, std::size_t queue_capacity)
 }
 
 Worker::~Worker() {
-  driver_.reset();
-  ::close(wake_fd_);
+  close();
 }
 
 void Worker::start_on_this_thread() {
@@ -65,8 +64,9 @@ void Worker::start_on_this_thread() {
   backend_.store(driver_->backend(), std::memory_order_relaxed);
 }
 
-void Worker::close_driver() noexcept {
+void Worker::close() noexcept {
   driver_.reset();
+  if (wake_fd_ >= 0) ::close(std::exchange(wake_fd_, -1));
 }
 
 IoBackend Worker::backend() const noexcept {

@@ -36,9 +36,9 @@ class Worker {
   // Runs the loop on the calling thread while `keep_going()` holds.
   void run_while(const std::function<bool()>& keep_going);
   bool driver_started() const noexcept { return driver_ != nullptr; }
-  // Closes the driver, once no thread can use it any more (after the loop and every
-  // thread that might unpark it have ended).
-  void close_driver() noexcept;
+  // Closes the driver and the wake eventfd, once no thread can use them any more (after the
+  // loop and every thread that might unpark this worker have ended).
+  void close() noexcept;
 
   // Any thread: queue a task that must run on this worker, waking it if parked.
   void push_inbox(RawTask* t) noexcept;
