@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -159,6 +160,14 @@ class Runtime {
   template <typename T>
   JoinHandle<T> spawn(Task<T> task) {
     return detail::spawn_on(*sched_, std::move(task));
+  }
+
+  // Spawns `task` on worker `worker` (0 <= worker < worker_count()), pinned there for life.
+  // Throws std::out_of_range for a bad index.
+  template <typename T>
+  JoinHandle<T> spawn_pinned(std::size_t worker, Task<T> task) {
+    if (worker >= worker_count()) throw std::out_of_range("zokio: no such worker");
+    return detail::spawn_on(*sched_, std::move(task), worker);
   }
 
   // Stops the runtime: aborts every task, waits for them up to `deadline`, stops the workers

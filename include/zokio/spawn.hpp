@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <coroutine>
+#include <cstddef>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -27,8 +28,12 @@ namespace detail {
 
 Scheduler* current_scheduler() noexcept;
 Scheduler& current_scheduler_or_throw();
-// Hands a freshly created task (refs == 2: scheduler + handle) to the scheduler.
-void scheduler_spawn(Scheduler& sched, RawTask* task);
+// Hands a freshly created task (refs == 2: scheduler + handle) to the scheduler. With a
+// worker index the task starts on that worker and is pinned there for life.
+inline constexpr std::size_t kAnyWorker = ~std::size_t{0};
+void scheduler_spawn(Scheduler& sched, RawTask* task, std::size_t worker = kAnyWorker);
+// Index of the worker running the calling thread (throws std::logic_error outside one).
+std::size_t current_worker_index();
 
 template <typename T>
 struct TaskCell final : RawTask {
@@ -127,11 +132,11 @@ class [[nodiscard]] JoinHandle {
 
 namespace detail {
 template <typename T>
-JoinHandle<T> spawn_on(Scheduler& sched, Task<T> task) {
+JoinHandle<T> spawn_on(Scheduler& sched, Task<T> task, std::size_t worker = kAnyWorker) {
   if (!task.valid()) throw std::invalid_argument("zokio: spawned an empty Task");
   auto* cell = new TaskCell<T>(std::move(task));
   cell->refs.store(2, std::memory_order_relaxed);  // the scheduler's and the handle's
-  scheduler_spawn(sched, cell);
+  scheduler_spawn(sched, cell, worker);
   return JoinHandle<T>(cell);
 }
 }  // namespace detail
@@ -141,6 +146,15 @@ JoinHandle<T> spawn_on(Scheduler& sched, Task<T> task) {
 template <typename T>
 JoinHandle<T> spawn(Task<T> task) {
   return detail::spawn_on(detail::current_scheduler_or_throw(), std::move(task));
+}
+
+// Spawns `task` pinned to the calling worker: it never migrates, so everything it owns (an
+// io_uring multishot accept, pooled receive buffers) stays with one thread. Thread-per-core
+// style servers run one such task per worker.
+template <typename T>
+JoinHandle<T> spawn_local(Task<T> task) {
+  auto& sched = detail::current_scheduler_or_throw();
+  return detail::spawn_on(sched, std::move(task), detail::current_worker_index());
 }
 
 // Gives other tasks on this worker a turn; the task is queued behind them.

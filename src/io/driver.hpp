@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 
@@ -23,6 +24,26 @@
 namespace zokio::detail {
 
 struct RawTask;
+
+// A multishot accept (io_uring): one submission keeps accepting, and each completion queues a
+// connection here for the listener's next accept(). Lives on the worker whose driver armed it
+// and is only touched there (the accepting task is pinned to that worker).
+struct MultishotAccept {
+  // Beyond this many unclaimed connections the multishot is cancelled, so that further ones
+  // wait in the kernel's backlog (backpressure); accept() re-arms it once the queue drains.
+  static constexpr std::size_t kMaxQueued = 64;
+
+  int fd = -1;
+  Driver* driver = nullptr;
+  std::uint32_t slot = 0;  // the current submission; an older, cancelled one may still deliver
+  bool armed = false;
+  int error = 0;  // a failed accept, reported by the next accept()
+  std::deque<int> ready;
+  RawTask* waiter = nullptr;  // the task parked in accept(), if any
+  std::atomic<bool>* waiter_ready = nullptr;
+
+  bool has_result() const noexcept { return !ready.empty() || error != 0; }
+};
 
 // Operation counts, owned by the worker so they stay readable after the driver is gone.
 struct IoCounters {
@@ -49,6 +70,15 @@ class Driver {
   virtual std::size_t wait(std::optional<std::chrono::nanoseconds> timeout) = 0;
   // Called before a socket is closed so per-fd state is dropped and waiters are failed.
   virtual void forget_fd(int fd, std::uint64_t source_id) noexcept = 0;
+
+  // Multishot accept, where the backend has it. arm returns false when it does not (the caller
+  // then uses single accept operations); completions go to m and wake m.waiter.
+  virtual bool arm_multishot_accept(MultishotAccept& m) {
+    (void)m;
+    return false;
+  }
+  // Synchronously stops an armed multishot accept: no completion reaches m afterwards.
+  virtual void cancel_multishot_accept(MultishotAccept& m) noexcept { (void)m; }
 
  protected:
   void count_submitted() noexcept { counters_.submitted.fetch_add(1, std::memory_order_relaxed); }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 #include <utility>
 
 #include "io/driver.hpp"
@@ -173,6 +174,115 @@ IoResult<Accepted> AcceptAwaiter::await_resume() {
     // Peer address unavailable (e.g. the connection was reset during accept): keep the stream.
   }
   return a;
+}
+
+namespace {
+
+// Parks the accepting task until the multishot accept has a connection or an error for it.
+class MultishotWait {
+ public:
+  explicit MultishotWait(detail::MultishotAccept& m) noexcept : m_(m) {}
+  MultishotWait(const MultishotWait&) = delete;
+  MultishotWait& operator=(const MultishotWait&) = delete;
+  ~MultishotWait() {
+    if (m_.waiter_ready == &ready_) {
+      m_.waiter = nullptr;
+      m_.waiter_ready = nullptr;
+    }
+  }
+  bool await_ready() const noexcept { return m_.has_result() || !m_.armed; }
+  void await_suspend(std::coroutine_handle<> h) {
+    m_.waiter = detail::suspend_current(h, &ready_);
+    m_.waiter_ready = &ready_;
+  }
+  void await_resume() const noexcept {}
+
+ private:
+  detail::MultishotAccept& m_;
+  std::atomic<bool> ready_{false};
+};
+
+IoResult<Accepted> adopt_accepted(int fd) {
+  Accepted a;
+  a.stream = TcpStream(fd);
+  if (auto peer = a.stream.peer_addr()) a.peer = *peer;
+  return a;
+}
+
+// Closes connections the multishot accepted that nobody took, and frees it.
+void discard_multishot(detail::MultishotAccept* m) noexcept {
+  for (int fd : m->ready) ::close(fd);
+  delete m;
+}
+
+}  // namespace
+
+TcpListener::TcpListener(TcpListener&& o) noexcept
+    : Socket(std::move(o)),
+      multishot_(std::exchange(o.multishot_, nullptr)),
+      multishot_worker_(std::exchange(o.multishot_worker_, nullptr)) {}
+
+TcpListener& TcpListener::operator=(TcpListener&& o) noexcept {
+  if (this != &o) {
+    close();
+    Socket::operator=(std::move(o));
+    multishot_ = std::exchange(o.multishot_, nullptr);
+    multishot_worker_ = std::exchange(o.multishot_worker_, nullptr);
+  }
+  return *this;
+}
+
+void TcpListener::close() noexcept {
+  if (detail::MultishotAccept* m = std::exchange(multishot_, nullptr)) {
+    auto* home = static_cast<detail::Worker*>(std::exchange(multishot_worker_, nullptr));
+    if (!m->driver) {  // never armed: the kernel holds nothing of it
+      discard_multishot(m);
+    } else if (home == detail::Worker::current()) {
+      m->driver->cancel_multishot_accept(*m);
+      discard_multishot(m);
+    } else {
+      // Only the arming worker may touch its ring: cancel there. If that worker has already
+      // closed, the posted function is dropped unrun and the holder still frees everything.
+      auto holder = std::shared_ptr<detail::MultishotAccept>(m, &discard_multishot);
+      try {
+        home->post([holder] { holder->driver->cancel_multishot_accept(*holder); });
+      } catch (...) {
+        // Out of memory: leak the record rather than free what the kernel may still use.
+        new std::shared_ptr<detail::MultishotAccept>(holder);
+      }
+    }
+  }
+  Socket::close();
+}
+
+Task<IoResult<Accepted>> TcpListener::accept() {
+  for (;;) {
+    detail::RawTask* task = detail::current_task_or_throw();
+    detail::Worker* here = detail::Worker::current();
+    const bool can_multishot = task->pinned_for_life && (!multishot_ || multishot_worker_ == here);
+    if (can_multishot) {
+      if (!multishot_) {
+        multishot_ = new detail::MultishotAccept();
+        multishot_->fd = fd();
+        multishot_worker_ = here;
+      }
+      detail::MultishotAccept& m = *multishot_;
+      if (!m.ready.empty()) {
+        int conn = m.ready.front();
+        m.ready.pop_front();
+        co_return adopt_accepted(conn);
+      }
+      if (m.error != 0) co_return errno_code(std::exchange(m.error, 0));
+      if (m.armed || here->driver().arm_multishot_accept(m)) {
+        MultishotWait wait(m);
+        co_await wait;
+        continue;
+      }
+    }
+    AcceptAwaiter single(fd(), id());
+    auto r = co_await single;
+    co_return r;
+  }
 }
 
 IoResult<TcpListener> TcpListener::bind(const SocketAddr& addr, const ListenOptions& opts) {

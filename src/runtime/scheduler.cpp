@@ -47,7 +47,7 @@ Scheduler::~Scheduler() {
   shutdown(std::chrono::seconds(5));
 }
 
-void Scheduler::spawn(RawTask* t) {
+void Scheduler::spawn(RawTask* t, std::size_t worker) {
   t->sched = this;
   {
     std::lock_guard lock(owned_mu_);
@@ -70,7 +70,18 @@ void Scheduler::spawn(RawTask* t) {
   }
   spawned_.fetch_add(1, std::memory_order_relaxed);
   Worker* w = Worker::current();
-  if (w && &w->scheduler() == this) {
+  if (worker != kAnyWorker) {
+    // Pinned for life: the pin is never released, so the task only ever runs on its owner.
+    Worker* home = workers_.at(worker).get();
+    t->owner = home;
+    t->pins.store(1, std::memory_order_relaxed);
+    t->pinned_for_life = true;
+    if (home == w) {
+      w->schedule_local(t, /*yielded=*/true);
+    } else {
+      home->push_inbox(t);
+    }
+  } else if (w && &w->scheduler() == this) {
     w->schedule_local(t, /*yielded=*/true);  // new tasks queue behind woken ones
     if (stealing()) notify_one_parked(w);
   } else {

@@ -37,8 +37,8 @@ class Scheduler {
 
   const SchedulerConfig& config() const noexcept { return cfg_; }
 
-  // Any thread: registers a new task and queues it.
-  void spawn(RawTask* t);
+  // Any thread: registers a new task and queues it (on `worker`, pinned, unless kAnyWorker).
+  void spawn(RawTask* t, std::size_t worker = kAnyWorker);
   // Any thread: queues a task that just became SCHEDULED.
   void schedule(RawTask* t) noexcept;
   // Any thread: queues a task that must run on its owner (it holds registrations there).

@@ -121,8 +121,14 @@ Scheduler& current_scheduler_or_throw() {
   return *s;
 }
 
-void scheduler_spawn(Scheduler& sched, RawTask* task) {
-  sched.spawn(task);
+void scheduler_spawn(Scheduler& sched, RawTask* task, std::size_t worker) {
+  sched.spawn(task, worker);
+}
+
+std::size_t current_worker_index() {
+  Worker* w = Worker::current();
+  if (!w) throw std::logic_error("zokio: spawn_local() called outside a runtime worker");
+  return w->index();
 }
 
 void blocking_submit(Scheduler& sched, std::unique_ptr<BlockingJob> job) {

@@ -65,6 +65,10 @@ void Worker::start_on_this_thread() {
 }
 
 void Worker::close() noexcept {
+  {
+    std::lock_guard lock(posted_mu_);
+    posted_.clear();
+  }
   driver_.reset();
   if (wake_fd_ >= 0) ::close(std::exchange(wake_fd_, -1));
 }
@@ -236,6 +240,26 @@ void Worker::push_inbox(RawTask* t) noexcept {
   unpark();
 }
 
+void Worker::post(std::function<void()> fn) {
+  {
+    std::lock_guard lock(posted_mu_);
+    posted_.push_back(std::move(fn));
+    has_posted_.store(true, std::memory_order_seq_cst);
+  }
+  unpark();
+}
+
+void Worker::run_posted() noexcept {
+  if (!has_posted_.load(std::memory_order_acquire)) return;
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard lock(posted_mu_);
+    batch.swap(posted_);
+    has_posted_.store(false, std::memory_order_relaxed);
+  }
+  for (auto& fn : batch) fn();
+}
+
 void Worker::unpark() noexcept {
   if (sleeping_.exchange(false, std::memory_order_seq_cst)) {
     std::uint64_t one = 1;
@@ -244,10 +268,12 @@ void Worker::unpark() noexcept {
 }
 
 bool Worker::has_work() const noexcept {
-  return lifo_ || !queue_.empty() || !inbox_.empty() || !sched_.inject().empty();
+  return lifo_ || !queue_.empty() || !inbox_.empty() || !sched_.inject().empty() ||
+         has_posted_.load(std::memory_order_seq_cst);
 }
 
 void Worker::maintenance() noexcept {
+  run_posted();
   driver_->poll();
   fire_timers();
 }

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "io/driver.hpp"
 #include "runtime/local_queue.hpp"
@@ -42,6 +44,9 @@ class Worker {
 
   // Any thread: queue a task that must run on this worker, waking it if parked.
   void push_inbox(RawTask* t) noexcept;
+  // Any thread: run `fn` on this worker's thread soon (for state only that thread may touch,
+  // such as its io_uring). Dropped, not run, if the worker has closed.
+  void post(std::function<void()> fn);
   void unpark() noexcept;
   bool is_sleeping() const noexcept { return sleeping_.load(std::memory_order_acquire); }
 
@@ -66,7 +71,8 @@ class Worker {
   void run_task(RawTask* t) noexcept;
   void after_poll(RawTask* t) noexcept;
   void push_back(RawTask* t) noexcept;
-  void maintenance() noexcept;  // poll the driver without blocking, fire due timers
+  void maintenance() noexcept;  // poll the driver without blocking, fire due timers, run posts
+  void run_posted() noexcept;
   void fire_timers() noexcept;
   void park();
   bool has_work() const noexcept;
@@ -87,6 +93,9 @@ class Worker {
   TickClock clock_;
   alignas(64) std::atomic<bool> sleeping_{false};
   AtomicWorkerMetrics metrics_;
+  std::mutex posted_mu_;
+  std::vector<std::function<void()>> posted_;
+  std::atomic<bool> has_posted_{false};
 };
 
 }  // namespace zokio::detail

@@ -43,6 +43,8 @@ struct RawTask {
   // Pinned tasks hold registrations besides the one they wait on (a timeout's timer), so
   // they must keep running on `owner`. Changed only by the task itself while it runs.
   std::atomic<int> pins{0};
+  // Spawned onto a worker for life (spawn_local / Runtime::spawn_pinned): never migrates.
+  bool pinned_for_life = false;
 
   std::coroutine_handle<> root{};          // the spawned coroutine
   std::coroutine_handle<> resume_point{};  // innermost suspended frame, resumed on the next poll

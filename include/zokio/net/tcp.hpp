@@ -23,6 +23,10 @@
 #include "zokio/task.hpp"
 #include "zokio/time.hpp"
 
+namespace zokio::detail {
+struct MultishotAccept;
+}
+
 namespace zokio::net {
 
 class TcpStream;
@@ -125,8 +129,21 @@ struct ListenOptions {
 class TcpListener : public Socket {
  public:
   TcpListener() noexcept = default;
+  TcpListener(TcpListener&& o) noexcept;
+  TcpListener& operator=(TcpListener&& o) noexcept;
+  ~TcpListener() { close(); }
+
   static IoResult<TcpListener> bind(const SocketAddr& addr, const ListenOptions& opts = {});
-  AcceptAwaiter accept() noexcept { return AcceptAwaiter(fd(), id()); }
+
+  // Accepts the next connection. In a task pinned to its worker (spawn_local, spawn_pinned)
+  // on io_uring, one multishot accept serves every call; otherwise each call is one accept
+  // operation on the current worker's driver.
+  Task<IoResult<Accepted>> accept();
+  void close() noexcept;
+
+ private:
+  zokio::detail::MultishotAccept* multishot_ = nullptr;
+  void* multishot_worker_ = nullptr;  // the worker whose driver armed it
 };
 
 }  // namespace zokio::net

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "io/driver.hpp"
+#include "zokio/detail/raw_task.hpp"
 
 namespace zokio::detail {
 
@@ -25,6 +26,9 @@ namespace {
 
 constexpr std::uint64_t kWakeTag = ~0ull;
 constexpr std::uint64_t kIgnoreTag = ~0ull - 1;
+// Slot target of a multishot accept whose listener is gone: connections it still delivers are
+// closed. (IoOp and MultishotAccept pointers are aligned, so 2 is no valid pointer.)
+constexpr std::uintptr_t kOrphanAccept = 2;
 
 bool forced_failure() noexcept {
   // Lets tests (and operators) check the epoll fallback on machines where io_uring works.
@@ -89,7 +93,7 @@ class UringDriver final : public Driver {
         io_uring_prep_write(sqe, op.fd, op.buf, static_cast<unsigned>(op.len), op.offset);
         break;
     }
-    if (op.kind != OpKind::kSendMsg) op.slot = alloc_slot(&op);
+    if (op.kind != OpKind::kSendMsg) op.slot = alloc_slot(reinterpret_cast<std::uintptr_t>(&op));
     io_uring_sqe_set_data64(sqe, op.slot);
     op.pending = true;
     op.done.store(false, std::memory_order_relaxed);
@@ -100,22 +104,30 @@ class UringDriver final : public Driver {
   void cancel(IoOp& op) noexcept override {
     if (!op.pending) return;
     op.pending = false;
-    slots_[op.slot] = nullptr;  // a late CQE now only frees the slot
-    io_uring_submit(&ring_);    // the kernel must have seen the SQE to cancel it
-    if (sync_cancel_ok_) {
-      io_uring_sync_cancel_reg reg{};
-      reg.addr = op.slot;
-      reg.fd = -1;
-      reg.timeout.tv_sec = -1;
-      reg.timeout.tv_nsec = -1;
-      int r = io_uring_register_sync_cancel(&ring_, &reg);
-      if (r != -EINVAL && r != -EOPNOTSUPP) return;
-      sync_cancel_ok_ = false;  // kernel before 6.0: fall back to an asynchronous cancel
-    }
+    cancel_slot(op.slot);
+  }
+
+  bool arm_multishot_accept(MultishotAccept& m) override {
+    if (!multishot_ok_) return false;
     io_uring_sqe* sqe = get_sqe();
-    io_uring_prep_cancel64(sqe, op.slot, 0);
-    io_uring_sqe_set_data64(sqe, kIgnoreTag);
-    io_uring_submit(&ring_);
+    io_uring_prep_multishot_accept(sqe, m.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    m.slot = alloc_slot(tag_of(m));
+    io_uring_sqe_set_data64(sqe, m.slot);
+    m.armed = true;
+    m.driver = this;
+    count_submitted();
+    return true;
+  }
+
+  // The listener is closing: after this, nothing reaches m; late connections are closed.
+  void cancel_multishot_accept(MultishotAccept& m) noexcept override {
+    for (std::uint32_t s = 0; s < slots_.size(); ++s) {
+      if (slots_[s] == tag_of(m)) {
+        slots_[s] = kOrphanAccept;
+        cancel_request(s);
+      }
+    }
+    m.armed = false;
   }
 
   std::size_t poll() override {
@@ -149,6 +161,62 @@ class UringDriver final : public Driver {
   void forget_fd(int, std::uint64_t) noexcept override {}
 
  private:
+  static std::uintptr_t tag_of(MultishotAccept& m) noexcept {
+    return reinterpret_cast<std::uintptr_t>(&m) | 1u;
+  }
+
+  // Detaches a slot from its target and cancels its request; when this returns the kernel no
+  // longer uses the target's buffers, and the late CQE only frees the slot.
+  void cancel_slot(std::uint32_t slot) noexcept {
+    slots_[slot] = 0;
+    cancel_request(slot);
+  }
+
+  void cancel_request(std::uint32_t slot) noexcept {
+    io_uring_submit(&ring_);  // the kernel must have seen the SQE to cancel it
+    if (sync_cancel_ok_) {
+      io_uring_sync_cancel_reg reg{};
+      reg.addr = slot;
+      reg.fd = -1;
+      reg.timeout.tv_sec = -1;
+      reg.timeout.tv_nsec = -1;
+      int r = io_uring_register_sync_cancel(&ring_, &reg);
+      if (r != -EINVAL && r != -EOPNOTSUPP) return;
+      sync_cancel_ok_ = false;  // kernel before 6.0: fall back to an asynchronous cancel
+    }
+    io_uring_sqe* sqe = get_sqe();
+    io_uring_prep_cancel64(sqe, slot, 0);
+    io_uring_sqe_set_data64(sqe, kIgnoreTag);
+    io_uring_submit(&ring_);
+  }
+
+  void complete_multishot(MultishotAccept& m, std::uint32_t slot, int res, bool more) noexcept {
+    const bool current = slot == m.slot && m.armed;
+    if (res >= 0) {
+      m.ready.push_back(res);
+    } else if (res == -EINVAL && m.ready.empty()) {
+      multishot_ok_ = false;  // kernel before 5.19: accept() falls back to single operations
+    } else if (res != -ECANCELED) {
+      m.error = -res;
+    }
+    counters_.completed.fetch_add(1, std::memory_order_relaxed);
+    if (!more) {
+      if (current) m.armed = false;
+    } else if (current && m.ready.size() >= MultishotAccept::kMaxQueued) {
+      // Backpressure. The slot keeps pointing at m: connections accepted before the cancel
+      // takes effect still arrive here, and the final CQE frees the slot.
+      m.armed = false;
+      io_uring_sqe* sqe = get_sqe();
+      io_uring_prep_cancel64(sqe, slot, 0);
+      io_uring_sqe_set_data64(sqe, kIgnoreTag);
+    }
+    if (m.waiter) {
+      m.waiter_ready->store(true, std::memory_order_release);
+      task_wake(std::exchange(m.waiter, nullptr));
+      m.waiter_ready = nullptr;
+    }
+  }
+
   io_uring_sqe* get_sqe() {
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
     while (!sqe) {
@@ -158,21 +226,21 @@ class UringDriver final : public Driver {
     return sqe;
   }
 
-  std::uint32_t alloc_slot(IoOp* op) {
+  std::uint32_t alloc_slot(std::uintptr_t target) {
     if (!free_slots_.empty()) {
       std::uint32_t s = free_slots_.back();
       free_slots_.pop_back();
-      slots_[s] = op;
+      slots_[s] = target;
       return s;
     }
-    slots_.push_back(op);
+    slots_.push_back(target);
     msgs_.emplace_back();
     return static_cast<std::uint32_t>(slots_.size() - 1);
   }
 
   // sendmsg needs a msghdr that lives until completion: one per slot.
   void op_msg_for(IoOp& op) {
-    op.slot = alloc_slot(&op);
+    op.slot = alloc_slot(reinterpret_cast<std::uintptr_t>(&op));
     msghdr& m = msgs_[op.slot];
     m = msghdr{};
     m.msg_iov = const_cast<iovec*>(op.iov);
@@ -200,13 +268,20 @@ class UringDriver final : public Driver {
       }
       if (tag == kIgnoreTag) continue;
       auto slot = static_cast<std::uint32_t>(tag);
-      IoOp* op = slots_[slot];
-      if (!(cqe->flags & IORING_CQE_F_MORE)) {
-        slots_[slot] = nullptr;
+      std::uintptr_t target = slots_[slot];
+      const bool more = cqe->flags & IORING_CQE_F_MORE;
+      if (!more) {
+        slots_[slot] = 0;
         free_slots_.push_back(slot);
       }
-      if (op) {
-        complete(*op, cqe->res);
+      if (target == kOrphanAccept) {
+        if (cqe->res >= 0) ::close(cqe->res);
+      } else if (target & 1u) {
+        complete_multishot(*reinterpret_cast<MultishotAccept*>(target & ~std::uintptr_t{1}), slot,
+                           cqe->res, more);
+        ++done;
+      } else if (target) {
+        complete(*reinterpret_cast<IoOp*>(target), cqe->res);
         ++done;
       }
     }
@@ -219,7 +294,9 @@ class UringDriver final : public Driver {
   int wake_fd_ = -1;
   std::uint64_t wake_buf_ = 0;
   bool sync_cancel_ok_ = true;
-  std::vector<IoOp*> slots_;
+  bool multishot_ok_ = true;
+  // Slot targets: an IoOp*, or a MultishotAccept* tagged with the low bit; 0 = detached.
+  std::vector<std::uintptr_t> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::deque<msghdr> msgs_;  // stable addresses: SQEs point at them
 };
