@@ -118,6 +118,10 @@ class Runtime {
     Builder& max_blocking_threads(std::size_t n);
     // Entries in each io_uring submission queue (default 4096).
     Builder& uring_entries(unsigned n);
+    // Pooled receive buffers per worker (TcpStream::recv_pooled), default 256 of 16 KiB; with
+    // io_uring they form the worker's provided-buffer ring. The count is rounded up to a power
+    // of two (at most 32768).
+    Builder& recv_buffers(std::size_t count, std::size_t size);
     // A single worker that runs on the thread calling block_on().
     Builder& current_thread();
     Runtime build();
@@ -130,6 +134,8 @@ class Runtime {
     std::size_t queue_capacity_ = 256;
     std::size_t max_blocking_ = 64;
     unsigned uring_entries_ = 4096;
+    std::size_t recv_buffers_ = 256;
+    std::size_t recv_buffer_size_ = 16384;
     bool current_thread_ = false;
   };
 

@@ -24,6 +24,8 @@
 namespace zokio::detail {
 
 struct RawTask;
+class RecvPool;
+class Worker;
 
 // A multishot accept (io_uring): one submission keeps accepting, and each completion queues a
 // connection here for the listener's next accept(). Lives on the worker whose driver armed it
@@ -71,6 +73,10 @@ class Driver {
   // Called before a socket is closed so per-fd state is dropped and waiters are failed.
   virtual void forget_fd(int fd, std::uint64_t source_id) noexcept = 0;
 
+  // The worker's receive-buffer pool, created on first use. Borrowed: the driver keeps its
+  // reference; callers that keep the pointer past the driver's life must ref() it.
+  virtual RecvPool& recv_pool() = 0;
+
   // Multishot accept, where the backend has it. arm returns false when it does not (the caller
   // then uses single accept operations); completions go to m and wake m.waiter.
   virtual bool arm_multishot_accept(MultishotAccept& m) {
@@ -90,12 +96,16 @@ class Driver {
 
 struct DriverOptions {
   unsigned uring_entries = 4096;
-  bool single_issuer = true;  // only the creating thread submits (IORING_SETUP_SINGLE_ISSUER)
+  bool single_issuer = true;       // only the creating thread submits (IORING_SETUP_SINGLE_ISSUER)
+  std::size_t recv_buffers = 256;  // pooled receive buffers per worker
+  std::size_t recv_buffer_size = 16384;
+  Worker* home = nullptr;  // the worker owning the driver
 };
 
 // `wake_fd` is the worker's eventfd (blocking mode): a write to it interrupts wait(). It belongs
 // to the worker and outlives the driver, so waking never touches the driver itself.
-std::unique_ptr<Driver> make_epoll_driver(IoCounters& counters, int wake_fd);
+std::unique_ptr<Driver> make_epoll_driver(const DriverOptions& opts, IoCounters& counters,
+                                          int wake_fd);
 // Throws std::system_error when io_uring cannot be set up here.
 std::unique_ptr<Driver> make_uring_driver(const DriverOptions& opts, IoCounters& counters,
                                           int wake_fd);

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "io/driver.hpp"
+#include "io/recv_pool.hpp"
 #include "runtime/worker.hpp"
 
 namespace zokio::net {
@@ -130,6 +131,73 @@ Task<IoResult<TcpStream>> TcpStream::connect(SocketAddr addr, Clock::duration li
   auto r = co_await timeout(limit, connect(addr));
   if (!r) co_return r.error();
   co_return std::move(r.value());
+}
+
+namespace {
+class PooledRecvAwaiter : public detail::OpAwaiter {
+ public:
+  PooledRecvAwaiter(int fd, std::uint64_t id) noexcept {
+    op_.kind = detail::OpKind::kRecvPooled;
+    op_.fd = fd;
+    op_.source_id = id;
+  }
+};
+}  // namespace
+
+RecvBuffer::RecvBuffer(RecvBuffer&& o) noexcept
+    : pool_(std::exchange(o.pool_, nullptr)),
+      id_(o.id_),
+      own_(std::move(o.own_)),
+      data_(std::exchange(o.data_, nullptr)),
+      size_(std::exchange(o.size_, 0)) {}
+
+RecvBuffer& RecvBuffer::operator=(RecvBuffer&& o) noexcept {
+  if (this != &o) {
+    reset();
+    pool_ = std::exchange(o.pool_, nullptr);
+    id_ = o.id_;
+    own_ = std::move(o.own_);
+    data_ = std::exchange(o.data_, nullptr);
+    size_ = std::exchange(o.size_, 0);
+  }
+  return *this;
+}
+
+void RecvBuffer::reset() noexcept {
+  if (pool_) std::exchange(pool_, nullptr)->release(id_);
+  own_.reset();
+  data_ = nullptr;
+  size_ = 0;
+}
+
+Task<IoResult<RecvBuffer>> TcpStream::recv_pooled() {
+  RecvBuffer out;
+  {
+    PooledRecvAwaiter pooled(fd(), id());
+    int r = co_await pooled;
+    if (r >= 0) {
+      if (pooled.op().has_buf) {
+        // The pool belongs to the driver that ran the receive, which may not be this
+        // thread's if the task moved since; the lease hands the buffer back there.
+        detail::RecvPool& pool = pooled.driver()->recv_pool();
+        pool.ref();
+        out.pool_ = &pool;
+        out.id_ = pooled.op().buf_id;
+        out.data_ = pool.buffer(out.id_);
+        out.size_ = static_cast<std::size_t>(r);
+      }
+      co_return std::move(out);  // r == 0: end of stream
+    }
+    if (r != -ENOBUFS && r != -EINVAL && r != -EOPNOTSUPP) co_return errno_code(-r);
+  }
+  // Pool exhausted (or no provided-buffer rings here): a private buffer of the same size.
+  const std::size_t size = detail::current_driver().recv_pool().buffer_size();
+  out.own_ = std::make_unique<std::byte[]>(size);
+  auto n = co_await read(out.own_.get(), size);
+  if (!n) co_return n.error();
+  out.data_ = out.own_.get();
+  out.size_ = *n;
+  co_return std::move(out);
 }
 
 Task<IoResult<void>> TcpStream::read_exact(void* buf, std::size_t len) {

@@ -62,6 +62,16 @@ Runtime::Builder& Runtime::Builder::uring_entries(unsigned n) {
   uring_entries_ = n;
   return *this;
 }
+Runtime::Builder& Runtime::Builder::recv_buffers(std::size_t count, std::size_t size) {
+  if (count == 0 || count > 32768)
+    throw std::invalid_argument("zokio: recv_buffers count must be 1..32768");
+  if (size < 64 || size > (1u << 20)) {
+    throw std::invalid_argument("zokio: recv_buffers size must be 64 bytes..1 MiB");
+  }
+  recv_buffers_ = count;
+  recv_buffer_size_ = size;
+  return *this;
+}
 Runtime::Builder& Runtime::Builder::current_thread() {
   current_thread_ = true;
   return *this;
@@ -101,6 +111,8 @@ Runtime::Runtime(const Builder& b) {
   cfg.queue_capacity = b.queue_capacity_;
   cfg.max_blocking = b.max_blocking_;
   cfg.uring_entries = b.uring_entries_;
+  cfg.recv_buffers = b.recv_buffers_;
+  cfg.recv_buffer_size = b.recv_buffer_size_;
   sched_ = std::make_unique<detail::Scheduler>(cfg);
 }
 

@@ -28,6 +28,8 @@ struct SchedulerConfig {
   std::size_t queue_capacity = 256;
   std::size_t max_blocking = 64;
   unsigned uring_entries = 4096;
+  std::size_t recv_buffers = 256;
+  std::size_t recv_buffer_size = 16384;
 };
 
 class Scheduler {

@@ -49,18 +49,21 @@ Worker::~Worker() {
 
 void Worker::start_on_this_thread() {
   const auto& cfg = sched_.config();
+  DriverOptions opts;
+  opts.uring_entries = cfg.uring_entries;
+  opts.single_issuer = !cfg.current_thread;
+  opts.recv_buffers = cfg.recv_buffers;
+  opts.recv_buffer_size = cfg.recv_buffer_size;
+  opts.home = this;
   if (cfg.backend == IoBackend::kUring) {
     try {
-      DriverOptions opts;
-      opts.uring_entries = cfg.uring_entries;
-      opts.single_issuer = !cfg.current_thread;
       driver_ = make_uring_driver(opts, io_counters_, wake_fd_);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "zokio: worker %zu: io_uring setup failed (%s); using epoll\n", index_,
                    e.what());
     }
   }
-  if (!driver_) driver_ = make_epoll_driver(io_counters_, wake_fd_);
+  if (!driver_) driver_ = make_epoll_driver(opts, io_counters_, wake_fd_);
   backend_.store(driver_->backend(), std::memory_order_relaxed);
 }
 

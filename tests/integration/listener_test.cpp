@@ -36,16 +36,18 @@ TEST(Pinned, SpawnPinnedNeverMigrates) {
   // Busy unpinned tasks give the other worker every reason to steal.
   for (int i = 0; i < 50; ++i) {
     rt.spawn([]() -> Task<void> {
-      for (int j = 0; j < 200; ++j) co_await zokio::yield_now();
-    }()).detach();
+        for (int j = 0; j < 200; ++j) co_await zokio::yield_now();
+      }())
+        .detach();
   }
   auto a = rt.spawn_pinned(0, body());
   auto b = rt.spawn_pinned(1, body());
-  auto [sa, sb] = rt.block_on([](auto a, auto b) -> Task<std::pair<std::set<std::thread::id>, std::set<std::thread::id>>> {
-    auto x = co_await a;
-    auto y = co_await b;
-    co_return std::pair{x, y};
-  }(std::move(a), std::move(b)));
+  auto [sa, sb] = rt.block_on(
+      [](auto a, auto b) -> Task<std::pair<std::set<std::thread::id>, std::set<std::thread::id>>> {
+        auto x = co_await a;
+        auto y = co_await b;
+        co_return std::pair{x, y};
+      }(std::move(a), std::move(b)));
   EXPECT_EQ(sa.size(), 1u);
   EXPECT_EQ(sb.size(), 1u);
   EXPECT_NE(*sa.begin(), *sb.begin());

@@ -14,8 +14,18 @@ namespace zokio::detail {
 
 struct RawTask;
 class Driver;
+class RecvPool;
 
-enum class OpKind : std::uint8_t { kAccept, kConnect, kRecv, kSend, kSendMsg, kRead, kWrite };
+enum class OpKind : std::uint8_t {
+  kAccept,
+  kConnect,
+  kRecv,
+  kRecvPooled,  // receive into a buffer of the worker's pool (see TcpStream::recv_pooled)
+  kSend,
+  kSendMsg,
+  kRead,
+  kWrite,
+};
 
 struct IoOp {
   OpKind kind = OpKind::kRecv;
@@ -33,6 +43,8 @@ struct IoOp {
   int result = 0;                 // >= 0 on success, -errno on failure
   std::atomic<bool> done{false};  // the task's readiness flag while it waits
   RawTask* task = nullptr;        // woken when the operation completes
+  std::uint16_t buf_id = 0;       // kRecvPooled: the pool buffer holding the data
+  bool has_buf = false;
 
   // Driver-private bookkeeping.
   IoOp* next_waiter = nullptr;
@@ -54,6 +66,9 @@ class OpAwaiter {
   bool await_suspend(std::coroutine_handle<> h);
   // The raw result: >= 0 on success, -errno on failure.
   int await_resume() const noexcept { return op_.result; }
+  // The driver the operation ran on (set once awaited).
+  Driver* driver() const noexcept { return driver_; }
+  const IoOp& op() const noexcept { return op_; }
 
  protected:
   IoOp op_;

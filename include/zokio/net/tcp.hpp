@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
 
@@ -25,7 +26,8 @@
 
 namespace zokio::detail {
 struct MultishotAccept;
-}
+class RecvPool;
+}  // namespace zokio::detail
 
 namespace zokio::net {
 
@@ -71,6 +73,36 @@ class Socket {
   std::uint64_t id_ = 0;
 };
 
+// Data received into one of the worker's pooled buffers (TcpStream::recv_pooled). Destroying
+// or resetting it hands the buffer back, so keep it only as long as the bytes are needed. An
+// empty RecvBuffer from recv_pooled means end of stream.
+class RecvBuffer {
+ public:
+  RecvBuffer() noexcept = default;
+  RecvBuffer(RecvBuffer&& o) noexcept;
+  RecvBuffer& operator=(RecvBuffer&& o) noexcept;
+  RecvBuffer(const RecvBuffer&) = delete;
+  RecvBuffer& operator=(const RecvBuffer&) = delete;
+  ~RecvBuffer() { reset(); }
+
+  const std::byte* data() const noexcept { return data_; }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  std::span<const std::byte> bytes() const noexcept { return {data_, size_}; }
+  std::string_view view() const noexcept { return {reinterpret_cast<const char*>(data_), size_}; }
+  // True if the bytes sit in a pool buffer (false: a private fallback buffer, pool exhausted).
+  bool pooled() const noexcept { return pool_ != nullptr; }
+  void reset() noexcept;
+
+ private:
+  friend class TcpStream;
+  zokio::detail::RecvPool* pool_ = nullptr;
+  std::uint16_t id_ = 0;
+  std::unique_ptr<std::byte[]> own_;
+  const std::byte* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
 class TcpStream : public Socket {
  public:
   TcpStream() noexcept = default;
@@ -92,6 +124,12 @@ class TcpStream : public Socket {
   TransferAwaiter writev(const iovec* iov, int iovcnt) noexcept {
     return TransferAwaiter(fd(), id(), iov, iovcnt);
   }
+
+  // Receives into a buffer of the worker's pool, so that a connection waiting for data holds
+  // no buffer (with io_uring the kernel picks one from the provided-buffer ring when data
+  // arrives). An empty result is end of stream. When the pool is exhausted the data lands in a
+  // private buffer instead.
+  Task<IoResult<RecvBuffer>> recv_pooled();
 
   // Reads exactly len bytes; IoErrc::kUnexpectedEof if the peer closes first.
   Task<IoResult<void>> read_exact(void* buf, std::size_t len);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "io/driver.hpp"
+#include "io/recv_pool.hpp"
 
 namespace zokio::detail {
 
@@ -120,7 +121,8 @@ int attempt(IoOp& op, bool retry) noexcept {
 
 class EpollDriver final : public Driver {
  public:
-  EpollDriver(IoCounters& counters, int wake_fd) : Driver(counters), wake_fd_(wake_fd) {
+  EpollDriver(const DriverOptions& opts, IoCounters& counters, int wake_fd)
+      : Driver(counters), opts_(opts), wake_fd_(wake_fd) {
     ep_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (ep_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
     epoll_event ev{};
@@ -129,13 +131,24 @@ class EpollDriver final : public Driver {
     ::epoll_ctl(ep_, EPOLL_CTL_ADD, wake_fd_, &ev);
   }
 
-  ~EpollDriver() override { ::close(ep_); }
+  ~EpollDriver() override {
+    if (pool_) {
+      pool_->detach();
+      pool_->unref();
+    }
+    ::close(ep_);
+  }
+
+  RecvPool& recv_pool() override {
+    if (!pool_) pool_ = new RecvPool(opts_.recv_buffers, opts_.recv_buffer_size, opts_.home);
+    return *pool_;
+  }
 
   IoBackend backend() const noexcept override { return IoBackend::kEpoll; }
 
   bool start(IoOp& op) override {
     count_submitted();
-    int r = attempt(op, false);
+    int r = try_op(op, false);
     if (r != -EAGAIN) {
       op.result = r;
       counters_.completed.fetch_add(1, std::memory_order_relaxed);
@@ -213,7 +226,7 @@ class EpollDriver final : public Driver {
   // Retries the waiting operations in FIFO order until one would block again.
   void drive(WaitList& list) noexcept {
     while (IoOp* op = list.head) {
-      int r = attempt(*op, true);
+      int r = try_op(*op, true);
       if (r == -EAGAIN) return;
       list.remove(op);
       complete(*op, r);
@@ -241,6 +254,25 @@ class EpollDriver final : public Driver {
     return static_cast<std::size_t>(counters_.completed.load(std::memory_order_relaxed) - before);
   }
 
+  // attempt(), plus pooled receives: take a free buffer, give it back if nothing arrived.
+  int try_op(IoOp& op, bool retry) noexcept {
+    if (op.kind != OpKind::kRecvPooled) return attempt(op, retry);
+    RecvPool& pool = recv_pool();
+    auto id = pool.take();
+    if (!id) return -ENOBUFS;
+    ssize_t r = ::recv(op.fd, pool.buffer(*id), pool.buffer_size(), op.flags);
+    if (r <= 0) {
+      pool.give_back(*id);
+      if (r == 0) return 0;
+      return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+    }
+    op.buf_id = *id;
+    op.has_buf = true;
+    return static_cast<int>(r);
+  }
+
+  DriverOptions opts_;
+  RecvPool* pool_ = nullptr;
   int ep_ = -1;
   int wake_fd_ = -1;
   std::vector<FdEntry> entries_;
@@ -248,8 +280,9 @@ class EpollDriver final : public Driver {
 
 }  // namespace
 
-std::unique_ptr<Driver> make_epoll_driver(IoCounters& counters, int wake_fd) {
-  return std::make_unique<EpollDriver>(counters, wake_fd);
+std::unique_ptr<Driver> make_epoll_driver(const DriverOptions& opts, IoCounters& counters,
+                                          int wake_fd) {
+  return std::make_unique<EpollDriver>(opts, counters, wake_fd);
 }
 
 }  // namespace zokio::detail

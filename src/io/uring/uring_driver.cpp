@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "io/driver.hpp"
+#include "io/recv_pool.hpp"
 #include "zokio/detail/raw_task.hpp"
 
 namespace zokio::detail {
@@ -51,7 +52,7 @@ int init_ring(io_uring& ring, unsigned entries, bool single_issuer) noexcept {
 class UringDriver final : public Driver {
  public:
   UringDriver(const DriverOptions& opts, IoCounters& counters, int wake_fd)
-      : Driver(counters), wake_fd_(wake_fd) {
+      : Driver(counters), opts_(opts), wake_fd_(wake_fd) {
     if (forced_failure()) {
       throw std::system_error(ENOSYS, std::generic_category(),
                               "io_uring disabled by ZOKIO_URING_FORCE_FAIL");
@@ -62,7 +63,22 @@ class UringDriver final : public Driver {
     sync_cancel_ok_ = true;
   }
 
-  ~UringDriver() override { io_uring_queue_exit(&ring_); }
+  ~UringDriver() override {
+    if (pool_) pool_->detach();
+    io_uring_queue_exit(&ring_);
+    if (pool_) pool_->unref();
+  }
+
+  RecvPool& recv_pool() override {
+    if (!pool_) {
+      pool_ = new RecvPool(opts_.recv_buffers, opts_.recv_buffer_size, opts_.home);
+      int r = pool_->attach(ring_);
+      // Without provided-buffer rings (kernel before 5.19) pooled receives fail with the
+      // error; TcpStream::recv_pooled then falls back to a private buffer.
+      if (r < 0) pooled_error_ = r;
+    }
+    return *pool_;
+  }
 
   IoBackend backend() const noexcept override { return IoBackend::kUring; }
 
@@ -79,6 +95,19 @@ class UringDriver final : public Driver {
       case OpKind::kRecv:
         io_uring_prep_recv(sqe, op.fd, op.buf, op.len, op.flags);
         break;
+      case OpKind::kRecvPooled: {
+        RecvPool& pool = recv_pool();
+        if (pooled_error_ < 0) {
+          io_uring_prep_nop(sqe);  // completes at once; the result is replaced below
+          op.flags = pooled_error_;
+        } else {
+          io_uring_prep_recv(sqe, op.fd, nullptr, pool.buffer_size(), op.flags);
+          sqe->flags |= IOSQE_BUFFER_SELECT;
+          sqe->buf_group = RecvPool::kGroupId;
+        }
+        op.has_buf = false;
+        break;
+      }
       case OpKind::kSend:
         io_uring_prep_send(sqe, op.fd, op.buf, op.len, op.flags | MSG_NOSIGNAL);
         break;
@@ -217,6 +246,20 @@ class UringDriver final : public Driver {
     }
   }
 
+  int finish_pooled(IoOp& op, int res, std::uint32_t flags) noexcept {
+    if (pooled_error_ < 0) return pooled_error_;
+    if (flags & IORING_CQE_F_BUFFER) {
+      auto id = static_cast<std::uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+      if (res > 0) {
+        op.buf_id = id;
+        op.has_buf = true;
+      } else {
+        pool_->give_back(id);
+      }
+    }
+    return res;
+  }
+
   io_uring_sqe* get_sqe() {
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
     while (!sqe) {
@@ -281,8 +324,14 @@ class UringDriver final : public Driver {
                            cqe->res, more);
         ++done;
       } else if (target) {
-        complete(*reinterpret_cast<IoOp*>(target), cqe->res);
+        IoOp& op = *reinterpret_cast<IoOp*>(target);
+        int res = cqe->res;
+        if (op.kind == OpKind::kRecvPooled) res = finish_pooled(op, res, cqe->flags);
+        complete(op, res);
         ++done;
+      } else if (cqe->flags & IORING_CQE_F_BUFFER) {
+        // A pooled receive whose awaiter was cancelled after the kernel picked a buffer.
+        pool_->give_back(static_cast<std::uint16_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
       }
     }
     io_uring_cq_advance(&ring_, seen);
@@ -290,6 +339,9 @@ class UringDriver final : public Driver {
     return done;
   }
 
+  DriverOptions opts_;
+  RecvPool* pool_ = nullptr;
+  int pooled_error_ = 0;
   io_uring ring_{};
   int wake_fd_ = -1;
   std::uint64_t wake_buf_ = 0;
