@@ -2,7 +2,8 @@
 //
 //   echo_server [ADDRESS:PORT]      (default 127.0.0.1:8080)
 //
-// One listener per worker with SO_REUSEPORT, so the kernel spreads connections over workers.
+// One listener per worker with SO_REUSEPORT, so the kernel spreads connections over workers,
+// each served by an accept loop pinned to its worker (a multishot accept on io_uring).
 #include <cstdio>
 #include <string>
 
@@ -51,7 +52,7 @@ int main(int argc, char** argv) {
                    listener.error().message().c_str());
       return 1;
     }
-    loops.push_back(rt.spawn(accept_loop(std::move(listener.value()))));
+    loops.push_back(rt.spawn_pinned(i, accept_loop(std::move(listener.value()))));
   }
   std::printf("echo server on %s (%zu workers, %s)\n", text.c_str(), rt.worker_count(),
               zokio::to_string(rt.io_backend()));

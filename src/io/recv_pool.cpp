@@ -26,7 +26,8 @@ RecvPool::~RecvPool() {
 
 int RecvPool::attach(io_uring& ring) noexcept {
   br_bytes_ = count_ * sizeof(io_uring_buf);
-  void* mem = ::mmap(nullptr, br_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  void* mem =
+      ::mmap(nullptr, br_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
   if (mem == MAP_FAILED) return -errno;
   br_ = static_cast<io_uring_buf_ring*>(mem);
   io_uring_buf_ring_init(br_);

@@ -41,7 +41,7 @@ class RecvPool {
 
   // Home worker only.
   std::optional<std::uint16_t> take() noexcept;  // epoll: a free buffer, if any
-  void give_back(std::uint16_t id) noexcept;      // after a lease ends
+  void give_back(std::uint16_t id) noexcept;     // after a lease ends
 
   void ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void unref() noexcept {

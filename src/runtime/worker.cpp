@@ -28,6 +28,8 @@ constexpr std::uint32_t kEventInterval = 61;
 // consecutive LIFO polls keeps two tasks that wake each other from starving the queue.
 constexpr unsigned kMaxLifoStreak = 3;
 constexpr int kCoopBudget = 128;
+// How long an idle worker spins looking for work before it parks in the driver.
+constexpr auto kSpinBeforePark = std::chrono::microseconds(20);
 }  // namespace
 
 Worker* Worker::current() noexcept {
@@ -286,7 +288,24 @@ void Worker::fire_timers() noexcept {
   if (fired) metrics_.timers_fired.fetch_add(fired, std::memory_order_relaxed);
 }
 
+bool Worker::spin_for_work() noexcept {
+  if (sched_.workers().size() < 2) return false;  // nobody else can hand us work meanwhile
+  const auto until = std::chrono::steady_clock::now() + kSpinBeforePark;
+  do {
+    for (int i = 0; i < 64; ++i) {
+      if (has_work()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+  } while (std::chrono::steady_clock::now() < until);
+  return false;
+}
+
 void Worker::park() {
+  // A wake through the eventfd costs a syscall on both sides and a sleep/wake of this thread;
+  // work that another worker produces within microseconds is cheaper to notice by spinning.
+  if (spin_for_work()) return;
   // Dekker-style handshake with push_inbox()/unpark(): both sides publish (sleeping_ here, the
   // queue length there) with seq_cst before reading the other's flag, so either we see the
   // new task or the pusher sees sleeping_ and wakes the driver.

@@ -74,6 +74,7 @@ class Worker {
   void maintenance() noexcept;  // poll the driver without blocking, fire due timers, run posts
   void run_posted() noexcept;
   void fire_timers() noexcept;
+  bool spin_for_work() noexcept;
   void park();
   bool has_work() const noexcept;
 

@@ -84,7 +84,8 @@ TEST(RecvPooled, EndOfStreamIsEmpty) {
 // bytes are right either way, and once the leases end the pool serves again.
 TEST(RecvPooled, ExhaustedPoolFallsBackToPrivateBuffers) {
   auto rt = small_pool_runtime(4, 256);
-  auto [pooled, fallback, correct, again] = rt.block_on([]() -> Task<std::tuple<int, int, int, bool>> {
+  auto [pooled, fallback, correct,
+        again] = rt.block_on([]() -> Task<std::tuple<int, int, int, bool>> {
     auto l = TcpListener::bind(loopback()).value();
     auto addr = l.local_addr().value();
     std::vector<TcpStream> clients, servers;
