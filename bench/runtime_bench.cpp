@@ -46,8 +46,12 @@ BENCHMARK(BM_Yield)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // Cross-worker wake: a task pinned to worker 0 spawns a task pinned to worker 1 and awaits it,
 // so each item is a wake of worker 1 (inbox + eventfd) and a wake back of worker 0.
+// Argument: the spin before parking, in microseconds (20 is the default, 0 disables it).
 void BM_CrossWorkerWake(benchmark::State& state) {
-  auto rt = Runtime::builder().worker_threads(2).build();
+  auto rt = Runtime::builder()
+                .worker_threads(2)
+                .spin_before_park(std::chrono::microseconds(state.range(0)))
+                .build();
   for (auto _ : state) {
     auto h = rt.spawn_pinned(0, [](Runtime* rt) -> Task<void> {
       for (int i = 0; i < 100; ++i) {
@@ -59,7 +63,7 @@ void BM_CrossWorkerWake(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * 100);
 }
-BENCHMARK(BM_CrossWorkerWake)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_CrossWorkerWake)->Arg(20)->Arg(0)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // A worker task waits for a blocking-pool thread (spawn_blocking) 100 times.
 void BM_SpawnBlocking(benchmark::State& state) {

@@ -72,6 +72,13 @@ Runtime::Builder& Runtime::Builder::recv_buffers(std::size_t count, std::size_t 
   recv_buffer_size_ = size;
   return *this;
 }
+Runtime::Builder& Runtime::Builder::spin_before_park(std::chrono::microseconds d) {
+  if (d.count() < 0 || d > std::chrono::milliseconds(10)) {
+    throw std::invalid_argument("zokio: spin_before_park must be between 0 and 10 ms");
+  }
+  spin_ = d;
+  return *this;
+}
 Runtime::Builder& Runtime::Builder::current_thread() {
   current_thread_ = true;
   return *this;
@@ -112,6 +119,7 @@ Runtime::Runtime(const Builder& b) {
   cfg.max_blocking = b.max_blocking_;
   cfg.uring_entries = b.uring_entries_;
   cfg.recv_buffers = b.recv_buffers_;
+  cfg.spin_before_park = b.spin_;
   cfg.recv_buffer_size = b.recv_buffer_size_;
   sched_ = std::make_unique<detail::Scheduler>(cfg);
 }

@@ -30,6 +30,7 @@ struct SchedulerConfig {
   unsigned uring_entries = 4096;
   std::size_t recv_buffers = 256;
   std::size_t recv_buffer_size = 16384;
+  std::chrono::microseconds spin_before_park{20};
 };
 
 class Scheduler {

@@ -28,8 +28,6 @@ constexpr std::uint32_t kEventInterval = 61;
 // consecutive LIFO polls keeps two tasks that wake each other from starving the queue.
 constexpr unsigned kMaxLifoStreak = 3;
 constexpr int kCoopBudget = 128;
-// How long an idle worker spins looking for work before it parks in the driver.
-constexpr auto kSpinBeforePark = std::chrono::microseconds(20);
 }  // namespace
 
 Worker* Worker::current() noexcept {
@@ -289,8 +287,10 @@ void Worker::fire_timers() noexcept {
 }
 
 bool Worker::spin_for_work() noexcept {
-  if (sched_.workers().size() < 2) return false;  // nobody else can hand us work meanwhile
-  const auto until = std::chrono::steady_clock::now() + kSpinBeforePark;
+  const auto spin = sched_.config().spin_before_park;
+  // With one worker nobody else can hand us work meanwhile.
+  if (sched_.workers().size() < 2 || spin.count() == 0) return false;
+  const auto until = std::chrono::steady_clock::now() + spin;
   do {
     for (int i = 0; i < 64; ++i) {
       if (has_work()) return true;
