@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS) --timeout 300
 
-.PHONY: all deps release debug asan tsan clang test test-release test-asan test-tsan serve bench fmt fmt-check clean
+.PHONY: all deps release debug asan tsan clang test test-release test-asan test-tsan serve bench fuzz fmt fmt-check clean
 
 all: release
 
@@ -34,6 +34,26 @@ serve: release
 
 bench: release
 	build/release/bench/zokio_micro_bench --benchmark_min_time=0.2
+	build/release/bench/zokio_http_parser_bench --benchmark_min_time=0.2
+
+# libFuzzer harnesses of the HTTP parser, FUZZ_SECONDS each, on a copy of the committed corpus
+# (build/fuzz/corpus-work/, which keeps what earlier runs found). Fails if any harness crashes.
+FUZZ_SECONDS ?= 30
+FUZZ_HARNESSES := request_parser response_parser chunked_decoder
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@set -e; for h in $(FUZZ_HARNESSES); do \
+	  work=build/fuzz/corpus-work/$$h; log=build/fuzz/$$h.log; \
+	  mkdir -p $$work build/fuzz/artifacts; cp -R tests/fuzz/corpus/$$h/. $$work/; \
+	  echo "fuzz: $$h for $(FUZZ_SECONDS)s (log: $$log)"; \
+	  if build/fuzz/tests/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -dict=tests/fuzz/http.dict \
+	      -artifact_prefix=build/fuzz/artifacts/$$h- -print_final_stats=1 $$work >$$log 2>&1; then \
+	    grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done)' $$log; \
+	  else \
+	    tail -n 60 $$log; echo "fuzz: $$h failed; the input is in build/fuzz/artifacts/"; exit 1; \
+	  fi; \
+	done
 
 fmt:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
