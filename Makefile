@@ -29,12 +29,16 @@ test-tsan: tsan
 # The whole suite: Release, then ASan+UBSan+LSan, then TSan. Stops at the first failing build.
 test: test-release test-asan test-tsan
 
+# Until zokio-server lands: the hello_http example (/, /json, POST /echo). Ctrl-C drains.
 serve: release
-	build/release/examples/echo_server $(HOST):$(PORT)
+	build/release/examples/hello_http $(HOST):$(PORT)
 
+# Micro benchmarks as recorded in docs/benchmarks.md.
+BENCH_FLAGS ?= --benchmark_min_time=0.5 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 bench: release
-	build/release/bench/zokio_micro_bench --benchmark_min_time=0.2
-	build/release/bench/zokio_http_parser_bench --benchmark_min_time=0.2
+	@for io in uring epoll; do echo "== ZOKIO_IO=$$io"; \
+	  ZOKIO_IO=$$io build/release/bench/zokio_micro_bench $(BENCH_FLAGS); done
+	build/release/bench/zokio_http_parser_bench $(BENCH_FLAGS)
 
 # libFuzzer harnesses of the HTTP parser, FUZZ_SECONDS each, on a copy of the committed corpus
 # (build/fuzz/corpus-work/, which keeps what earlier runs found). Fails if any harness crashes.

@@ -34,6 +34,7 @@ inline constexpr std::size_t kAnyWorker = ~std::size_t{0};
 void scheduler_spawn(Scheduler& sched, RawTask* task, std::size_t worker = kAnyWorker);
 // Index of the worker running the calling thread (throws std::logic_error outside one).
 std::size_t current_worker_index();
+std::size_t worker_count(Scheduler& sched) noexcept;
 
 template <typename T>
 struct TaskCell final : RawTask {
@@ -155,6 +156,24 @@ template <typename T>
 JoinHandle<T> spawn_local(Task<T> task) {
   auto& sched = detail::current_scheduler_or_throw();
   return detail::spawn_on(sched, std::move(task), detail::current_worker_index());
+}
+
+// Spawns `task` pinned for life to worker `worker` of the current runtime (0 <= worker <
+// worker_count()); throws std::out_of_range for a bad index.
+template <typename T>
+JoinHandle<T> spawn_pinned(std::size_t worker, Task<T> task) {
+  auto& sched = detail::current_scheduler_or_throw();
+  if (worker >= detail::worker_count(sched)) throw std::out_of_range("zokio: no such worker");
+  return detail::spawn_on(sched, std::move(task), worker);
+}
+
+// The number of workers of the current runtime (throws std::logic_error outside one).
+inline std::size_t worker_count() {
+  return detail::worker_count(detail::current_scheduler_or_throw());
+}
+// The index of the worker running the calling task (throws std::logic_error outside one).
+inline std::size_t worker_index() {
+  return detail::current_worker_index();
 }
 
 // Gives other tasks on this worker a turn; the task is queued behind them.

@@ -125,6 +125,10 @@ void scheduler_spawn(Scheduler& sched, RawTask* task, std::size_t worker) {
   sched.spawn(task, worker);
 }
 
+std::size_t worker_count(Scheduler& sched) noexcept {
+  return sched.workers().size();
+}
+
 std::size_t current_worker_index() {
   Worker* w = Worker::current();
   if (!w) throw std::logic_error("zokio: spawn_local() called outside a runtime worker");

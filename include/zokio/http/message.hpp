@@ -1,0 +1,107 @@
+// HTTP messages as handlers see them: Request (views into the connection's buffer, body read on
+// demand) and Response (status, headers, body) with builders for the common cases.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "zokio/http/parser.hpp"
+#include "zokio/io_result.hpp"
+#include "zokio/net/address.hpp"
+#include "zokio/task.hpp"
+
+namespace zokio::http {
+
+namespace detail {
+class Connection;
+}
+
+class Request {
+ public:
+  std::string_view method() const noexcept { return head_.method; }
+  std::string_view target() const noexcept { return head_.target; }
+  // The target up to '?', and what follows it (empty if none).
+  std::string_view path() const noexcept { return head_.target.substr(0, query_at()); }
+  std::string_view query() const noexcept {
+    auto q = query_at();
+    return q < head_.target.size() ? head_.target.substr(q + 1) : std::string_view{};
+  }
+  int version_minor() const noexcept { return head_.version_minor; }
+  bool keep_alive() const noexcept { return head_.keep_alive; }
+  std::span<const Header> headers() const noexcept { return head_.headers; }
+  // First value of a header, matched case-insensitively; empty if absent.
+  std::string_view header(std::string_view name) const noexcept { return head_.header(name); }
+  const net::SocketAddr& peer() const noexcept { return peer_; }
+  bool has_body() const noexcept { return head_.framing != BodyFraming::kNone; }
+
+  // Reads the whole body (Content-Length or chunked, up to the server's body limit), sending
+  // "100 Continue" first if the client asked for it. An error (timeout, reset, bad chunked
+  // framing, too large) also makes the connection close after the response. The view stays
+  // valid until the handler returns.
+  Task<IoResult<std::string_view>> body();
+
+ private:
+  friend class detail::Connection;
+  std::size_t query_at() const noexcept {
+    auto q = head_.target.find('?');
+    return q == std::string_view::npos ? head_.target.size() : q;
+  }
+  RequestHead head_;
+  net::SocketAddr peer_;
+  detail::Connection* conn_ = nullptr;
+};
+
+class Response {
+ public:
+  Response() = default;
+  explicit Response(int status) : status_(status) {}
+
+  static Response text(std::string body, int status = 200) {
+    return Response(status).with_body(std::move(body), "text/plain; charset=utf-8");
+  }
+  static Response json(std::string body, int status = 200) {
+    return Response(status).with_body(std::move(body), "application/json");
+  }
+  static Response bytes(std::string body, std::string content_type, int status = 200) {
+    return Response(status).with_body(std::move(body), std::move(content_type));
+  }
+
+  // Adds a header (names and values are checked when the response is written: a CR, LF or
+  // NUL in either turns the response into a 500 rather than a header injection).
+  Response& header(std::string name, std::string value) {
+    headers_.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+  Response& with_body(std::string body, std::string content_type) {
+    body_ = std::move(body);
+    return header("Content-Type", std::move(content_type));
+  }
+  Response& status(int s) noexcept {
+    status_ = s;
+    return *this;
+  }
+  // Ends the connection after this response.
+  Response& close() noexcept {
+    close_ = true;
+    return *this;
+  }
+
+  int status() const noexcept { return status_; }
+  const std::string& body() const noexcept { return body_; }
+  const std::vector<std::pair<std::string, std::string>>& headers() const noexcept {
+    return headers_;
+  }
+  bool closes() const noexcept { return close_; }
+
+ private:
+  int status_ = 200;
+  bool close_ = false;
+  std::vector<std::pair<std::string, std::string>> headers_;
+  std::string body_;
+};
+
+}  // namespace zokio::http

@@ -1,0 +1,379 @@
+// The connection engine: one task per accepted connection. It parses every complete request
+// in its buffer (pipelining), runs the handler, renders the responses of the batch into one
+// output buffer and sends them with one write. Request heads are views into the input buffer,
+// which therefore never moves while a handler runs; bytes that arrive for the next request
+// while a chunked body is read wait in `pending_` until the handler is done.
+#include <algorithm>
+#include <cstring>
+
+#include "http/server/response_writer.hpp"
+#include "http/server/server_state.hpp"
+#include "zokio/net/tcp.hpp"
+#include "zokio/time.hpp"
+
+namespace zokio::http::detail {
+
+namespace {
+constexpr std::size_t kInitialBuffer = 4096;
+constexpr std::size_t kFlushThreshold = 256 * 1024;  // flush mid-batch beyond this
+constexpr std::uint64_t kMaxDrain = 64 * 1024;       // unread body we read and discard
+constexpr std::size_t kScratch = 16 * 1024;
+
+Task<IoResult<std::size_t>> read_some(net::TcpStream& s, char* p, std::size_t n) {
+  auto r = co_await s.read(p, n);
+  co_return r;
+}
+}  // namespace
+
+class Connection {
+ public:
+  Connection(ServerState& st, WorkerSlot& slot, std::list<ConnEntry>::iterator entry,
+             net::TcpStream stream, net::SocketAddr peer)
+      : st_(st),
+        slot_(slot),
+        entry_(entry),
+        stream_(std::move(stream)),
+        peer_(peer),
+        parser_(st.config.limits),
+        chunked_(st.config.limits.max_body) {}
+
+  Task<void> run();
+  Task<IoResult<std::string_view>> read_body();
+
+ private:
+  Task<void> answer(bool& close);
+  Task<bool> discard_body();
+  Task<bool> flush();
+  // Reads into [p, p+n) before `deadline`; nullopt on timeout (counted).
+  Task<std::optional<IoResult<std::size_t>>> read_until(char* p, std::size_t n,
+                                                        Clock::time_point deadline);
+  void compact_and_absorb_pending();
+  void set_idle(bool idle) {
+    std::lock_guard lock(slot_.mu);
+    entry_->idle = idle;
+  }
+  std::size_t max_buffer() const noexcept {
+    return st_.config.limits.max_request_line + st_.config.limits.max_header_bytes + 1024;
+  }
+
+  ServerState& st_;
+  WorkerSlot& slot_;
+  std::list<ConnEntry>::iterator entry_;
+  net::TcpStream stream_;
+  net::SocketAddr peer_;
+  RequestParser parser_;
+  Request req_;
+
+  std::string in_;
+  std::size_t start_ = 0;  // first byte not yet consumed
+  std::size_t len_ = 0;    // bytes of in_ in use
+  std::string out_;
+  std::string pending_;
+  bool head_started_ = false;
+  Clock::time_point head_deadline_{};
+  std::size_t served_ = 0;
+
+  // The current request's body.
+  BodyFraming framing_ = BodyFraming::kNone;
+  std::uint64_t body_left_ = 0;
+  bool body_done_ = true;
+  bool body_failed_ = false;
+  bool continue_sent_ = false;
+  std::string body_;
+  std::string_view body_view_;
+  ChunkedDecoder chunked_;
+};
+
+Task<void> Connection::run() {
+  WorkerStats& stats = slot_.stats;
+  in_.resize(kInitialBuffer);
+  for (;;) {
+    bool close = false;
+    while (!close && start_ < len_) {
+      auto status = parser_.parse(std::string_view(in_.data() + start_, len_ - start_), req_.head_);
+      if (status == ParseStatus::kIncomplete) break;
+      if (status == ParseStatus::kError) {
+        stats.parse_errors.fetch_add(1, std::memory_order_relaxed);
+        const int code = status_for(parser_.error());
+        render_error(out_, code, to_string(parser_.error()), 1);
+        stats.count_response(code);
+        close = true;
+        break;
+      }
+      co_await answer(close);
+      compact_and_absorb_pending();
+    }
+    if (!out_.empty()) {
+      bool sent = co_await flush();
+      if (!sent) co_return;
+    }
+    if (close || (st_.draining.load(std::memory_order_acquire) && start_ == len_)) {
+      (void)stream_.shutdown(net::TcpStream::Shutdown::kWrite);
+      co_return;
+    }
+    compact_and_absorb_pending();
+    if (len_ == in_.size()) {
+      if (in_.size() >= max_buffer()) {  // the parser's limits should have fired first
+        render_error(out_, 431, "request header section too large", 1);
+        (void)co_await flush();
+        co_return;
+      }
+      in_.resize(std::min(in_.size() * 2, max_buffer()));
+    }
+    const bool idle = start_ == len_;
+    Clock::time_point deadline;
+    if (idle) {
+      deadline = Clock::now() + st_.config.timeouts.idle;
+      set_idle(true);
+    } else {
+      if (!head_started_) {
+        head_started_ = true;
+        head_deadline_ = Clock::now() + st_.config.timeouts.header;
+      }
+      deadline = head_deadline_;
+    }
+    auto r = co_await read_until(in_.data() + len_, in_.size() - len_, deadline);
+    if (idle) set_idle(false);
+    if (!r) {
+      if (!idle) {  // a request started but its head did not arrive in time
+        render_error(out_, 408, "request header timeout", 1);
+        stats.count_response(408);
+        (void)co_await flush();
+      }
+      co_return;
+    }
+    if (!*r || **r == 0) co_return;  // reset or end of stream
+    if (idle) {
+      head_started_ = true;
+      head_deadline_ = Clock::now() + st_.config.timeouts.header;
+    }
+    len_ += **r;
+    stats.bytes_in.fetch_add(**r, std::memory_order_relaxed);
+  }
+}
+
+Task<void> Connection::answer(bool& close) {
+  WorkerStats& stats = slot_.stats;
+  RequestHead& head = req_.head_;
+  start_ += head.head_size;
+  framing_ = head.framing;
+  body_left_ = head.content_length;
+  body_done_ = framing_ == BodyFraming::kNone ||
+               (framing_ == BodyFraming::kContentLength && body_left_ == 0);
+  body_failed_ = false;
+  continue_sent_ = false;
+  body_.clear();
+  body_view_ = {};
+  if (framing_ == BodyFraming::kChunked) chunked_.reset();
+  req_.peer_ = peer_;
+  req_.conn_ = this;
+  const auto started = Clock::now();
+
+  Response resp;
+  bool threw = false;
+  try {
+    resp = co_await st_.handler(req_);
+  } catch (...) {
+    threw = true;
+  }
+  if (threw) {
+    stats.handler_errors.fetch_add(1, std::memory_order_relaxed);
+    resp = Response::text("internal server error\n", 500);
+  }
+  if (!body_done_ && !body_failed_) {
+    bool skipped = co_await discard_body();
+    if (!skipped) close = true;
+  }
+  if (body_failed_) close = true;
+  ++served_;
+  const auto max = st_.config.max_requests_per_connection;
+  close = close || !head.keep_alive || resp.closes() ||
+          st_.draining.load(std::memory_order_acquire) || (max != 0 && served_ >= max);
+  RenderOptions opts;
+  opts.head_request = head.method == "HEAD";
+  opts.close = close;
+  opts.version_minor = head.version_minor;
+  int status = resp.status();
+  if (!render_response(out_, resp, opts)) {
+    stats.handler_errors.fetch_add(1, std::memory_order_relaxed);
+    status = 500;
+    close = true;
+  }
+  stats.requests_total.fetch_add(1, std::memory_order_relaxed);
+  stats.count_response(status);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+  stats.latency[LatencyHistogram::bucket_of(static_cast<std::uint64_t>(micros.count()))].fetch_add(
+      1, std::memory_order_relaxed);
+  parser_.reset();
+  head_started_ = false;
+  req_.conn_ = nullptr;
+  if (out_.size() >= kFlushThreshold) {
+    bool sent = co_await flush();
+    if (!sent) close = true;
+  }
+}
+
+Task<std::optional<IoResult<std::size_t>>> Connection::read_until(char* p, std::size_t n,
+                                                                  Clock::time_point deadline) {
+  auto r = co_await timeout_at(deadline, read_some(stream_, p, n));
+  if (!r) {
+    slot_.stats.timeouts.fetch_add(1, std::memory_order_relaxed);
+    co_return std::nullopt;
+  }
+  co_return std::move(r.value());
+}
+
+Task<bool> Connection::flush() {
+  auto r = co_await timeout(st_.config.timeouts.write, stream_.write_all(out_));
+  const bool ok = r.ok() && r->ok();
+  if (ok) slot_.stats.bytes_out.fetch_add(out_.size(), std::memory_order_relaxed);
+  if (!r.ok()) slot_.stats.timeouts.fetch_add(1, std::memory_order_relaxed);
+  out_.clear();
+  co_return ok;
+}
+
+void Connection::compact_and_absorb_pending() {
+  if (start_ > 0) {
+    std::memmove(in_.data(), in_.data() + start_, len_ - start_);
+    len_ -= start_;
+    start_ = 0;
+  }
+  if (!pending_.empty()) {
+    if (in_.size() < len_ + pending_.size()) in_.resize(len_ + pending_.size());
+    std::memcpy(in_.data() + len_, pending_.data(), pending_.size());
+    len_ += pending_.size();
+    pending_.clear();
+  }
+}
+
+Task<bool> Connection::discard_body() {
+  if (framing_ == BodyFraming::kContentLength) {
+    const std::uint64_t avail = len_ - start_;
+    if (body_left_ <= avail) {
+      start_ += body_left_;
+      body_left_ = 0;
+      co_return true;
+    }
+    if (body_left_ - avail > kMaxDrain) co_return false;
+    start_ = len_;
+    body_left_ -= avail;
+    std::string scratch(kScratch, '\0');
+    const auto deadline = Clock::now() + st_.config.timeouts.body;
+    while (body_left_ > 0) {
+      auto want = static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, scratch.size()));
+      auto r = co_await read_until(scratch.data(), want, deadline);
+      if (!r || !*r || **r == 0) co_return false;
+      body_left_ -= **r;
+    }
+    co_return true;
+  }
+  // Chunked: skip it if it is all in the buffer already; otherwise close the connection.
+  auto res = chunked_.decode(std::string_view(in_.data() + start_, len_ - start_),
+                             [](std::string_view) {});
+  if (res.status != ParseStatus::kComplete) co_return false;
+  start_ += res.consumed;
+  co_return true;
+}
+
+Task<IoResult<std::string_view>> Connection::read_body() {
+  if (body_done_) co_return body_view_;
+  if (body_failed_) co_return std::make_error_code(std::errc::bad_message);
+  if (req_.head_.expect_continue && !continue_sent_) {
+    continue_sent_ = true;
+    out_.append("HTTP/1.1 100 Continue\r\n\r\n");  // after any earlier pipelined responses
+    bool sent = co_await flush();
+    if (!sent) {
+      body_failed_ = true;
+      co_return std::make_error_code(std::errc::connection_aborted);
+    }
+  }
+  const auto deadline = Clock::now() + st_.config.timeouts.body;
+  if (framing_ == BodyFraming::kContentLength) {
+    const std::uint64_t avail = len_ - start_;
+    if (body_left_ <= avail) {  // all there: a view into the buffer, no copy
+      body_view_ = std::string_view(in_.data() + start_, static_cast<std::size_t>(body_left_));
+      start_ += body_left_;
+      body_left_ = 0;
+      body_done_ = true;
+      co_return body_view_;
+    }
+    const auto total = static_cast<std::size_t>(req_.head_.content_length);
+    body_.assign(in_.data() + start_, avail);
+    start_ = len_;
+    std::size_t filled = body_.size();
+    body_.resize(total);
+    while (filled < total) {
+      auto r = co_await read_until(body_.data() + filled, total - filled, deadline);
+      if (!r || !*r || **r == 0) {
+        body_failed_ = true;
+        co_return r && !*r ? (*r).error() : std::make_error_code(std::errc::timed_out);
+      }
+      filled += **r;
+      slot_.stats.bytes_in.fetch_add(**r, std::memory_order_relaxed);
+    }
+    body_left_ = 0;
+    body_done_ = true;
+    body_view_ = body_;
+    co_return body_view_;
+  }
+  // Chunked.
+  auto append = [this](std::string_view d) { body_.append(d); };
+  auto res = chunked_.decode(std::string_view(in_.data() + start_, len_ - start_), append);
+  start_ += res.consumed;
+  std::string scratch;
+  while (res.status == ParseStatus::kIncomplete) {
+    if (scratch.empty()) scratch.resize(kScratch);
+    auto r = co_await read_until(scratch.data(), scratch.size(), deadline);
+    if (!r || !*r || **r == 0) {
+      body_failed_ = true;
+      co_return r && !*r ? (*r).error() : std::make_error_code(std::errc::timed_out);
+    }
+    slot_.stats.bytes_in.fetch_add(**r, std::memory_order_relaxed);
+    std::string_view got(scratch.data(), **r);
+    res = chunked_.decode(got, append);
+    if (res.status == ParseStatus::kComplete) pending_.append(got.substr(res.consumed));
+  }
+  if (res.status == ParseStatus::kError) {
+    body_failed_ = true;
+    co_return std::make_error_code(status_for(chunked_.error()) == 413
+                                       ? std::errc::message_size
+                                       : std::errc::bad_message);
+  }
+  body_done_ = true;
+  body_view_ = body_;
+  co_return body_view_;
+}
+
+void ConnRegistration::release() noexcept {
+  WorkerSlot* slot = std::exchange(slot_, nullptr);
+  if (!slot) return;
+  slot->stats.connections_active.fetch_sub(1, std::memory_order_relaxed);
+  JoinHandle<void> handle;  // dropped outside the lock
+  std::lock_guard lock(slot->mu);
+  handle = std::move(entry_->handle);
+  slot->conns.erase(entry_);
+}
+
+Task<void> serve_connection(std::shared_ptr<ServerState> state, ConnRegistration reg,
+                            net::TcpStream stream, net::SocketAddr peer) {
+  (void)stream.set_nodelay(true);
+  {
+    Connection conn(*state, *reg.slot(), reg.entry(), std::move(stream), peer);
+    try {
+      co_await conn.run();
+    } catch (...) {
+      // Out of memory or a bug: the connection is dropped, the server goes on.
+    }
+  }
+  reg.release();
+}
+
+}  // namespace zokio::http::detail
+
+namespace zokio::http {
+Task<IoResult<std::string_view>> Request::body() {
+  if (!conn_) co_return std::make_error_code(std::errc::operation_not_permitted);
+  auto r = co_await conn_->read_body();
+  co_return r;
+}
+}  // namespace zokio::http

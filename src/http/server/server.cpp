@@ -1,0 +1,189 @@
+// http::Server: listeners, accept loops, statistics and graceful shutdown.
+#include "zokio/http/server.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <system_error>
+#include <thread>
+
+#include "http/server/server_state.hpp"
+#include "zokio/net/tcp.hpp"
+#include "zokio/time.hpp"
+
+namespace zokio::http {
+
+namespace {
+
+using detail::ConnEntry;
+using detail::ServerState;
+using detail::WorkerSlot;
+
+Task<void> accept_loop(std::shared_ptr<ServerState> state, net::TcpListener listener,
+                       WorkerSlot* slot) {
+  for (;;) {
+    auto accepted = co_await listener.accept();
+    if (!accepted) {
+      // EMFILE and friends: back off briefly instead of spinning on the error.
+      co_await sleep(std::chrono::milliseconds(10));
+      continue;
+    }
+    if (state->draining.load(std::memory_order_acquire)) continue;  // closes at once
+    std::list<ConnEntry>::iterator it;
+    {
+      std::lock_guard lock(slot->mu);
+      it = slot->conns.emplace(slot->conns.end());
+    }
+    slot->stats.connections_total.fetch_add(1, std::memory_order_relaxed);
+    slot->stats.connections_active.fetch_add(1, std::memory_order_relaxed);
+    // Pinned to this worker: its listener took the connection, so it stays on this thread.
+    auto handle = spawn_local(detail::serve_connection(state, detail::ConnRegistration(slot, it),
+                                                       std::move(accepted->stream),
+                                                       accepted->peer));
+    std::lock_guard lock(slot->mu);
+    it->handle = std::move(handle);
+  }
+}
+
+std::uint64_t active_connections(const ServerState& st) {
+  std::uint64_t n = 0;
+  for (const auto& slot : st.slots) n += slot->stats.connections_active.load();
+  return n;
+}
+
+void abort_connections(ServerState& st, bool idle_only) {
+  for (auto& slot : st.slots) {
+    std::lock_guard lock(slot->mu);
+    for (auto& c : slot->conns) {
+      if (!idle_only || c.idle) c.handle.abort();
+    }
+  }
+}
+
+}  // namespace
+
+std::size_t LatencyHistogram::bucket_of(std::uint64_t micros) noexcept {
+  if (micros < 4) return static_cast<std::size_t>(micros);
+  const int log = 63 - std::countl_zero(micros);                   // >= 2
+  const auto sub = static_cast<std::size_t>((micros >> (log - 2)) & 3);  // next two bits
+  return std::min<std::size_t>(static_cast<std::size_t>(log - 1) * 4 + sub, kBuckets - 1);
+}
+
+std::uint64_t LatencyHistogram::upper_bound_of(std::size_t bucket) noexcept {
+  if (bucket < 4) return bucket;
+  const std::size_t log = bucket / 4 + 1;
+  const std::size_t sub = bucket % 4;
+  return ((std::uint64_t{4} + sub + 1) << (log - 2)) - 1;
+}
+
+std::uint64_t LatencyHistogram::total() const noexcept {
+  std::uint64_t n = 0;
+  for (auto c : counts) n += c;
+  return n;
+}
+
+std::uint64_t LatencyHistogram::percentile(double q) const noexcept {
+  const std::uint64_t n = total();
+  if (n == 0) return 0;
+  const auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(n)));
+  std::uint64_t seen = 0;
+  for (std::size_t b = 0; b < kBuckets; ++b) {
+    seen += counts[b];
+    if (seen >= std::max<std::uint64_t>(rank, 1)) return upper_bound_of(b);
+  }
+  return upper_bound_of(kBuckets - 1);
+}
+
+Server::Server(ServerConfig config, Handler handler) : state_(std::make_shared<ServerState>()) {
+  if (!handler) throw std::invalid_argument("zokio: http::Server needs a handler");
+  state_->config = std::move(config);
+  state_->handler = std::move(handler);
+}
+
+Server::~Server() = default;
+
+Task<void> Server::run() {
+  auto state = state_;
+  if (state->started.exchange(true)) throw std::logic_error("zokio: http::Server::run called twice");
+  const std::size_t workers = worker_count();
+  state->slots.clear();
+  for (std::size_t i = 0; i < workers; ++i) state->slots.push_back(std::make_unique<WorkerSlot>());
+
+  // One SO_REUSEPORT listener per worker; the first one fixes the port if 0 was asked for.
+  std::vector<net::TcpListener> listeners;
+  net::SocketAddr addr = state->config.address;
+  for (std::size_t i = 0; i < workers; ++i) {
+    net::ListenOptions opts;
+    opts.backlog = state->config.backlog;
+    opts.reuse_port = true;
+    auto l = net::TcpListener::bind(addr, opts);
+    if (!l) {
+      throw std::system_error(l.error(), "zokio: cannot listen on " + addr.to_string());
+    }
+    if (i == 0) addr = l->local_addr().value();
+    listeners.push_back(std::move(l.value()));
+  }
+  {
+    std::lock_guard lock(state->mu);
+    state->bound = addr;
+    for (std::size_t i = 0; i < workers; ++i) {
+      state->accept_loops.push_back(
+          spawn_pinned(i, accept_loop(state, std::move(listeners[i]), state->slots[i].get())));
+    }
+  }
+  // Serve until shutdown() aborts the accept loops.
+  // (The handles stay in the vector, which no longer changes, so shutdown() can abort them.)
+  for (std::size_t i = 0; i < workers; ++i) {
+    try {
+      co_await state->accept_loops[i];
+    } catch (const TaskAborted&) {
+    }
+  }
+  // Drain: requests in flight finish (their connections close after the response); idle
+  // connections were closed by shutdown(); whatever is left at the deadline is aborted.
+  const auto deadline = Clock::time_point(Clock::duration(state->drain_deadline_ns.load()));
+  while (active_connections(*state) > 0 && Clock::now() < deadline) {
+    abort_connections(*state, /*idle_only=*/true);
+    co_await sleep(std::chrono::milliseconds(5));
+  }
+  abort_connections(*state, /*idle_only=*/false);
+  while (active_connections(*state) > 0) co_await sleep(std::chrono::milliseconds(1));
+}
+
+void Server::shutdown(std::chrono::milliseconds grace) {
+  auto& st = *state_;
+  if (st.draining.exchange(true)) return;
+  st.drain_deadline_ns.store((Clock::now() + grace).time_since_epoch().count());
+  std::lock_guard lock(st.mu);
+  for (auto& loop : st.accept_loops) loop.abort();
+  abort_connections(st, /*idle_only=*/true);
+}
+
+net::SocketAddr Server::local_address() const {
+  std::lock_guard lock(state_->mu);
+  return state_->bound;
+}
+
+ServerStats Server::stats() const {
+  ServerStats s;
+  for (const auto& slot : state_->slots) {
+    const auto& w = slot->stats;
+    s.connections_total += w.connections_total.load(std::memory_order_relaxed);
+    s.connections_active += w.connections_active.load(std::memory_order_relaxed);
+    s.requests_total += w.requests_total.load(std::memory_order_relaxed);
+    s.bytes_in += w.bytes_in.load(std::memory_order_relaxed);
+    s.bytes_out += w.bytes_out.load(std::memory_order_relaxed);
+    s.parse_errors += w.parse_errors.load(std::memory_order_relaxed);
+    s.timeouts += w.timeouts.load(std::memory_order_relaxed);
+    s.handler_errors += w.handler_errors.load(std::memory_order_relaxed);
+    for (std::size_t c = 0; c < 6; ++c) {
+      s.responses_by_class[c] += w.responses_by_class[c].load(std::memory_order_relaxed);
+    }
+    for (std::size_t b = 0; b < LatencyHistogram::kBuckets; ++b) {
+      s.latency.counts[b] += w.latency[b].load(std::memory_order_relaxed);
+    }
+  }
+  return s;
+}
+
+}  // namespace zokio::http

@@ -1,0 +1,83 @@
+// State shared by a Server, its accept loops and its connections: configuration, per-worker
+// statistics and the per-worker registry of open connections (for graceful shutdown).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "zokio/http/server.hpp"
+#include "zokio/net/tcp.hpp"
+#include "zokio/spawn.hpp"
+
+namespace zokio::http::detail {
+
+// One worker's counters; each on its own cache lines so workers never share one.
+struct alignas(64) WorkerStats {
+  std::atomic<std::uint64_t> connections_total{0}, connections_active{0}, requests_total{0},
+      bytes_in{0}, bytes_out{0}, parse_errors{0}, timeouts{0}, handler_errors{0};
+  std::array<std::atomic<std::uint64_t>, 6> responses_by_class{};
+  std::array<std::atomic<std::uint64_t>, LatencyHistogram::kBuckets> latency{};
+
+  void count_response(int status) noexcept {
+    int c = status / 100;
+    if (c >= 1 && c <= 5) responses_by_class[c].fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+struct ConnEntry {
+  JoinHandle<void> handle;
+  bool idle = false;  // waiting for the next request: shutdown may close it at once
+};
+
+struct WorkerSlot {
+  std::mutex mu;  // guards conns (shutdown reads it from another thread)
+  std::list<ConnEntry> conns;
+  WorkerStats stats;
+};
+
+struct ServerState {
+  ServerConfig config;
+  Handler handler;
+  std::vector<std::unique_ptr<WorkerSlot>> slots;
+  std::atomic<bool> started{false};
+  std::atomic<bool> draining{false};
+  std::atomic<std::int64_t> drain_deadline_ns{0};  // steady_clock, set by shutdown()
+  std::mutex mu;                                   // guards accept_loops and bound
+  std::vector<JoinHandle<void>> accept_loops;
+  net::SocketAddr bound;
+};
+
+// A connection's place in its worker's registry and in the active count. Passed to the
+// connection task as a parameter, not held in a local: a task aborted before it first ran
+// destroys its parameters but never constructed its locals.
+class ConnRegistration {
+ public:
+  ConnRegistration(WorkerSlot* slot, std::list<ConnEntry>::iterator entry) noexcept
+      : slot_(slot), entry_(entry) {}
+  ConnRegistration(ConnRegistration&& o) noexcept
+      : slot_(std::exchange(o.slot_, nullptr)), entry_(o.entry_) {}
+  ConnRegistration(const ConnRegistration&) = delete;
+  ConnRegistration& operator=(const ConnRegistration&) = delete;
+  ~ConnRegistration() { release(); }
+  // Leaves the registry. Called when the connection ends: a finished task's frame (and so
+  // this parameter) lives on until its JoinHandle, held in the registry, is dropped.
+  void release() noexcept;
+
+  WorkerSlot* slot() const noexcept { return slot_; }
+  std::list<ConnEntry>::iterator entry() const noexcept { return entry_; }
+
+ private:
+  WorkerSlot* slot_;
+  std::list<ConnEntry>::iterator entry_;
+};
+
+// Serves one accepted connection until it closes.
+Task<void> serve_connection(std::shared_ptr<ServerState> state, ConnRegistration reg,
+                            net::TcpStream stream, net::SocketAddr peer);
+
+}  // namespace zokio::http::detail
