@@ -1,7 +1,7 @@
 // HTTP/1.1 request parser micro benchmarks: the TechEmpower plaintext request (164 bytes), a
 // browser request (731 bytes) and 16 pipelined plaintext requests, each through the scalar,
 // SSE4.2 and AVX2 scan paths. The ns/req counter is the time per parsed request head.
-// Results, with the command and machine: docs/http-parser-benchmarks.md.
+// Results, with the command and machine: docs/benchmarks.md ("HTTP/1.1 parser").
 #include <benchmark/benchmark.h>
 
 #include <fstream>
