@@ -51,15 +51,17 @@ class HttpClient : public ::testing::Test {
 };
 
 TEST_F(HttpClient, GetByUrlAndKeepAliveReuse) {
-  auto [bodies, opened] = rt_.block_on([](SocketAddr addr) -> Task<std::pair<std::vector<std::string>, std::size_t>> {
-    Client client;
-    std::vector<std::string> bodies;
-    for (int i = 0; i < 10; ++i) {
-      auto r = co_await client.get("http://" + addr.to_string() + "/n" + std::to_string(i) + "?q=1");
-      bodies.push_back(r ? r->body : r.error().message());
-    }
-    co_return std::pair{bodies, client.connections_opened()};
-  }(addr_));
+  auto [bodies, opened] =
+      rt_.block_on([](SocketAddr addr) -> Task<std::pair<std::vector<std::string>, std::size_t>> {
+        Client client;
+        std::vector<std::string> bodies;
+        for (int i = 0; i < 10; ++i) {
+          auto r =
+              co_await client.get("http://" + addr.to_string() + "/n" + std::to_string(i) + "?q=1");
+          bodies.push_back(r ? r->body : r.error().message());
+        }
+        co_return std::pair{bodies, client.connections_opened()};
+      }(addr_));
   ASSERT_EQ(bodies.size(), 10u);
   EXPECT_EQ(bodies[3], "hello /n3?q=1");
   EXPECT_EQ(opened, 1u);  // one connection served all ten
@@ -109,8 +111,10 @@ TEST(HttpClientRaw, ChunkedAndUntilCloseResponses) {
                                  : "HTTP/1.0 200 OK\r\n\r\nuntil the end";
       auto w = co_await a->stream.write_all(reply);
       (void)w;
-      if (i == 1) a->stream.close();
-      else co_await zokio::sleep(20ms);
+      if (i == 1)
+        a->stream.close();
+      else
+        co_await zokio::sleep(20ms);
     }
   }(std::move(listener)));
   auto [a, b] = rt.block_on([](SocketAddr addr) -> Task<std::pair<std::string, std::string>> {
@@ -130,16 +134,17 @@ TEST(HttpClientRaw, ErrorsAreValues) {
   auto probe = TcpListener::bind(zokio::test::loopback(0)).value();
   auto closed_addr = probe.local_addr().value();
   probe.close();
-  auto [refused, bad_url, bad_header] = rt.block_on([](SocketAddr addr) -> Task<std::tuple<std::error_code, std::error_code, std::error_code>> {
-    Client client;
-    ClientRequest plain;
-    auto r1 = co_await client.request(addr, plain);
-    auto r2 = co_await client.get("ftp://example");
-    ClientRequest evil;
-    evil.headers.emplace_back("X", "a\r\nInjected: yes");
-    auto r3 = co_await client.request(addr, evil);
-    co_return std::tuple{r1.error(), r2.error(), r3.error()};
-  }(closed_addr));
+  auto [refused, bad_url, bad_header] = rt.block_on(
+      [](SocketAddr addr) -> Task<std::tuple<std::error_code, std::error_code, std::error_code>> {
+        Client client;
+        ClientRequest plain;
+        auto r1 = co_await client.request(addr, plain);
+        auto r2 = co_await client.get("ftp://example");
+        ClientRequest evil;
+        evil.headers.emplace_back("X", "a\r\nInjected: yes");
+        auto r3 = co_await client.request(addr, evil);
+        co_return std::tuple{r1.error(), r2.error(), r3.error()};
+      }(closed_addr));
   EXPECT_EQ(refused, std::errc::connection_refused);
   EXPECT_EQ(bad_url, std::errc::invalid_argument);
   EXPECT_EQ(bad_header, std::errc::invalid_argument);

@@ -37,7 +37,8 @@ Task<std::vector<Reply>> read_replies(TcpStream& s, std::size_t count, bool head
     if (st == zokio::http::ParseStatus::kComplete) {
       std::size_t need = h.head_size + (head_request ? 0 : h.content_length);
       if (buf.size() >= need) {
-        out.push_back({h.status, buf.substr(0, h.head_size), buf.substr(h.head_size, need - h.head_size)});
+        out.push_back(
+            {h.status, buf.substr(0, h.head_size), buf.substr(h.head_size, need - h.head_size)});
         buf.erase(0, need);
         parser.reset();
         continue;
@@ -115,7 +116,8 @@ TEST_F(HttpServer, AnswersAGet) {
 TEST_F(HttpServer, PipelinedRequestsAnsweredInOrder) {
   start();
   std::string batch;
-  for (int i = 0; i < 16; ++i) batch += "GET /" + std::to_string(i) + " HTTP/1.1\r\nHost: t\r\n\r\n";
+  for (int i = 0; i < 16; ++i)
+    batch += "GET /" + std::to_string(i) + " HTTP/1.1\r\nHost: t\r\n\r\n";
   auto r = send(batch, 16);
   ASSERT_EQ(r.size(), 16u);
   for (int i = 0; i < 16; ++i) EXPECT_EQ(r[i].body, "GET /" + std::to_string(i));
@@ -180,9 +182,11 @@ TEST_F(HttpServer, BodyArrivingInPieces) {
   auto r = rt_.block_on([](SocketAddr addr) -> Task<std::vector<Reply>> {
     auto s = (co_await TcpStream::connect(addr)).value();
     std::string body(100'000, 'z');
-    auto w = co_await s.write_all("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n");
+    auto w =
+        co_await s.write_all("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n");
     for (std::size_t off = 0; off < body.size(); off += 7000) {
-      auto part = co_await s.write_all(body.data() + off, std::min<std::size_t>(7000, body.size() - off));
+      auto part =
+          co_await s.write_all(body.data() + off, std::min<std::size_t>(7000, body.size() - off));
       (void)part;
       co_await zokio::sleep(1ms);
     }
@@ -241,10 +245,10 @@ TEST_F(HttpServer, MalformedRequestsGetAnErrorAndClose) {
     int status;
   };
   std::vector<Case> cases = {
-      {"GET / HTTP/1.1\r\nHost : t\r\n\r\n", 400},                              // space before colon
-      {"GET / HTTP/1.1\r\nHost: t\r\nX: a\r\n b\r\n\r\n", 400},                 // obs-fold
-      {"GET / HTTP/1.1\r\n\r\n", 400},                                          // no Host
-      {"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505},                               // version
+      {"GET / HTTP/1.1\r\nHost : t\r\n\r\n", 400},               // space before colon
+      {"GET / HTTP/1.1\r\nHost: t\r\nX: a\r\n b\r\n\r\n", 400},  // obs-fold
+      {"GET / HTTP/1.1\r\n\r\n", 400},                           // no Host
+      {"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505},                // version
       {"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400},
       {"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
        400},
@@ -314,20 +318,21 @@ TEST_F(HttpServer, SlowlorisHeaderTimeout) {
   zokio::http::ServerConfig cfg;
   cfg.timeouts.header = 200ms;
   start(cfg);
-  auto [replies, elapsed] = rt_.block_on([](SocketAddr addr) -> Task<std::pair<std::vector<Reply>, zokio::Clock::duration>> {
-    auto s = (co_await TcpStream::connect(addr)).value();
-    auto start = zokio::Clock::now();
-    // Dribble one header byte every 50 ms: the deadline counts from the first byte.
-    std::string head = "GET / HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-    for (char c : head) {
-      auto w = co_await s.write(&c, 1);
-      if (!w || *w == 0) break;
-      co_await zokio::sleep(50ms);
-      if (zokio::Clock::now() - start > 2s) break;
-    }
-    auto r = co_await read_replies(s, 1);
-    co_return std::pair{r, zokio::Clock::now() - start};
-  }(addr_));
+  auto [replies, elapsed] = rt_.block_on(
+      [](SocketAddr addr) -> Task<std::pair<std::vector<Reply>, zokio::Clock::duration>> {
+        auto s = (co_await TcpStream::connect(addr)).value();
+        auto start = zokio::Clock::now();
+        // Dribble one header byte every 50 ms: the deadline counts from the first byte.
+        std::string head = "GET / HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        for (char c : head) {
+          auto w = co_await s.write(&c, 1);
+          if (!w || *w == 0) break;
+          co_await zokio::sleep(50ms);
+          if (zokio::Clock::now() - start > 2s) break;
+        }
+        auto r = co_await read_replies(s, 1);
+        co_return std::pair{r, zokio::Clock::now() - start};
+      }(addr_));
   ASSERT_EQ(replies.size(), 1u);
   EXPECT_EQ(replies[0].status, 408);
   EXPECT_LT(elapsed, 2s);
@@ -341,10 +346,11 @@ TEST_F(HttpServer, IdleKeepAliveTimeoutClosesTheConnection) {
   auto closed = rt_.block_on([](SocketAddr addr) -> Task<bool> {
     auto s = (co_await TcpStream::connect(addr)).value();
     char c;
-    auto r = co_await zokio::timeout(2s, [](TcpStream& s, char* c) -> Task<zokio::IoResult<std::size_t>> {
-      auto n = co_await s.read(c, 1);
-      co_return n;
-    }(s, &c));
+    auto r = co_await zokio::timeout(
+        2s, [](TcpStream& s, char* c) -> Task<zokio::IoResult<std::size_t>> {
+          auto n = co_await s.read(c, 1);
+          co_return n;
+        }(s, &c));
     co_return r.ok() && r->ok() && **r == 0;  // EOF, well before our 2 s
   }(addr_));
   EXPECT_TRUE(closed);
@@ -355,7 +361,8 @@ TEST_F(HttpServer, MaxRequestsPerConnection) {
   cfg.max_requests_per_connection = 2;
   start(cfg);
   auto r = send(
-      "GET /1 HTTP/1.1\r\nHost: t\r\n\r\nGET /2 HTTP/1.1\r\nHost: t\r\n\r\nGET /3 HTTP/1.1\r\nHost: t\r\n\r\n",
+      "GET /1 HTTP/1.1\r\nHost: t\r\n\r\nGET /2 HTTP/1.1\r\nHost: t\r\n\r\nGET /3 "
+      "HTTP/1.1\r\nHost: t\r\n\r\n",
       3);
   ASSERT_EQ(r.size(), 2u);
   EXPECT_NE(r[1].head.find("Connection: close"), std::string::npos);
@@ -363,19 +370,20 @@ TEST_F(HttpServer, MaxRequestsPerConnection) {
 
 TEST_F(HttpServer, GracefulShutdownFinishesRequestsInFlight) {
   start();
-  auto replies = rt_.block_on([](SocketAddr addr, zokio::http::Server* server) -> Task<std::vector<Reply>> {
-    auto busy = (co_await TcpStream::connect(addr)).value();
-    auto idle = (co_await TcpStream::connect(addr)).value();
-    auto w = co_await busy.write_all("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
-    (void)w;
-    co_await zokio::sleep(10ms);
-    server->shutdown(2s);
-    auto r = co_await read_replies(busy, 2);  // the answer, then the close
-    char c;
-    auto eof = co_await idle.read(&c, 1);
-    EXPECT_TRUE(eof.ok() && *eof == 0);  // the idle connection was closed
-    co_return r;
-  }(addr_, server_.get()));
+  auto replies =
+      rt_.block_on([](SocketAddr addr, zokio::http::Server* server) -> Task<std::vector<Reply>> {
+        auto busy = (co_await TcpStream::connect(addr)).value();
+        auto idle = (co_await TcpStream::connect(addr)).value();
+        auto w = co_await busy.write_all("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+        (void)w;
+        co_await zokio::sleep(10ms);
+        server->shutdown(2s);
+        auto r = co_await read_replies(busy, 2);  // the answer, then the close
+        char c;
+        auto eof = co_await idle.read(&c, 1);
+        EXPECT_TRUE(eof.ok() && *eof == 0);  // the idle connection was closed
+        co_return r;
+      }(addr_, server_.get()));
   ASSERT_EQ(replies.size(), 1u);
   EXPECT_EQ(replies[0].status, 200);
   EXPECT_NE(replies[0].head.find("Connection: close"), std::string::npos);
@@ -402,8 +410,8 @@ TEST(HttpServerBind, PortInUseIsAClearError) {
 namespace {
 TEST(LatencyHistogram, BucketsBoundTheirValues) {
   using H = zokio::http::LatencyHistogram;
-  for (std::uint64_t v : {0ull, 1ull, 3ull, 4ull, 5ull, 7ull, 8ull, 100ull, 1000ull, 123456ull,
-                          9'999'999ull}) {
+  for (std::uint64_t v :
+       {0ull, 1ull, 3ull, 4ull, 5ull, 7ull, 8ull, 100ull, 1000ull, 123456ull, 9'999'999ull}) {
     auto b = H::bucket_of(v);
     EXPECT_GE(H::upper_bound_of(b), v) << v;
     if (b > 0) {

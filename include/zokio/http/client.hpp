@@ -28,8 +28,8 @@ namespace zokio::http {
 struct ClientConfig {
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds request_timeout{30'000};  // sending the request and reading the reply
-  std::size_t max_idle_per_host = 16;                  // pooled keep-alive connections
-  ParseLimits limits;                                  // for responses (max_body bounds the body)
+  std::size_t max_idle_per_host = 16;                 // pooled keep-alive connections
+  ParseLimits limits;                                 // for responses (max_body bounds the body)
 };
 
 struct ClientRequest {

@@ -28,7 +28,9 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-std::error_code bad_message() { return std::make_error_code(std::errc::bad_message); }
+std::error_code bad_message() {
+  return std::make_error_code(std::errc::bad_message);
+}
 
 std::string render_request(const ClientRequest& req, const net::SocketAddr& addr) {
   std::string out;
@@ -41,15 +43,18 @@ std::string render_request(const ClientRequest& req, const net::SocketAddr& addr
     out.append(name).append(": ").append(value).append("\r\n");
   }
   if (!has_host) out.append("Host: ").append(addr.to_string()).append("\r\n");
-  const bool send_length = !req.body.empty() || req.method == "POST" || req.method == "PUT" ||
-                           req.method == "PATCH";
-  if (send_length) out.append("Content-Length: ").append(std::to_string(req.body.size())).append("\r\n");
+  const bool send_length =
+      !req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+  if (send_length)
+    out.append("Content-Length: ").append(std::to_string(req.body.size())).append("\r\n");
   out.append("\r\n");
   out.append(req.body);
   return out;
 }
 
-bool has_crlf(std::string_view s) noexcept { return s.find_first_of("\r\n") != std::string_view::npos; }
+bool has_crlf(std::string_view s) noexcept {
+  return s.find_first_of("\r\n") != std::string_view::npos;
+}
 
 // Reads more bytes into buf; an error or EOF becomes an error code.
 Task<std::error_code> fill(net::TcpStream& s, std::string& buf) {
@@ -197,7 +202,9 @@ std::optional<Url> Url::parse(std::string_view text) {
 Client::Client(ClientConfig config) : config_(config), pool_(std::make_unique<Pool>()) {}
 Client::~Client() = default;
 
-std::size_t Client::connections_opened() const noexcept { return pool_->opened.load(); }
+std::size_t Client::connections_opened() const noexcept {
+  return pool_->opened.load();
+}
 
 Task<IoResult<ClientResponse>> Client::request(net::SocketAddr addr, ClientRequest req) {
   if (has_crlf(req.method) || has_crlf(req.target) || req.method.empty() || req.target.empty()) {

@@ -335,9 +335,8 @@ Task<IoResult<std::string_view>> Connection::read_body() {
   }
   if (res.status == ParseStatus::kError) {
     body_failed_ = true;
-    co_return std::make_error_code(status_for(chunked_.error()) == 413
-                                       ? std::errc::message_size
-                                       : std::errc::bad_message);
+    co_return std::make_error_code(status_for(chunked_.error()) == 413 ? std::errc::message_size
+                                                                       : std::errc::bad_message);
   }
   body_done_ = true;
   body_view_ = body_;

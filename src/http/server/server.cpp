@@ -37,9 +37,8 @@ Task<void> accept_loop(std::shared_ptr<ServerState> state, net::TcpListener list
     slot->stats.connections_total.fetch_add(1, std::memory_order_relaxed);
     slot->stats.connections_active.fetch_add(1, std::memory_order_relaxed);
     // Pinned to this worker: its listener took the connection, so it stays on this thread.
-    auto handle = spawn_local(detail::serve_connection(state, detail::ConnRegistration(slot, it),
-                                                       std::move(accepted->stream),
-                                                       accepted->peer));
+    auto handle = spawn_local(detail::serve_connection(
+        state, detail::ConnRegistration(slot, it), std::move(accepted->stream), accepted->peer));
     std::lock_guard lock(slot->mu);
     it->handle = std::move(handle);
   }
@@ -64,7 +63,7 @@ void abort_connections(ServerState& st, bool idle_only) {
 
 std::size_t LatencyHistogram::bucket_of(std::uint64_t micros) noexcept {
   if (micros < 4) return static_cast<std::size_t>(micros);
-  const int log = 63 - std::countl_zero(micros);                   // >= 2
+  const int log = 63 - std::countl_zero(micros);                         // >= 2
   const auto sub = static_cast<std::size_t>((micros >> (log - 2)) & 3);  // next two bits
   return std::min<std::size_t>(static_cast<std::size_t>(log - 1) * 4 + sub, kBuckets - 1);
 }
@@ -104,7 +103,8 @@ Server::~Server() = default;
 
 Task<void> Server::run() {
   auto state = state_;
-  if (state->started.exchange(true)) throw std::logic_error("zokio: http::Server::run called twice");
+  if (state->started.exchange(true))
+    throw std::logic_error("zokio: http::Server::run called twice");
   const std::size_t workers = worker_count();
   state->slots.clear();
   for (std::size_t i = 0; i < workers; ++i) state->slots.push_back(std::make_unique<WorkerSlot>());
