@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <zokio/http/client.hpp>
 #include <zokio/http/server.hpp>
 
 #include "test_support.hpp"
@@ -72,6 +73,19 @@ Task<Response> demo_handler(Request& req) {
   if (req.path() == "/ignore-body") co_return Response::text("ignored\n");
   if (req.path() == "/slow") co_await zokio::sleep(50ms);
   if (req.path() == "/big") co_return Response::text(std::string(32 << 20, 'b'));
+  if (req.path() == "/stream" || req.path() == "/stream-fail") {
+    const bool fail = req.path() == "/stream-fail";
+    co_return Response::stream(
+        [fail](zokio::http::BodyWriter& w) -> Task<void> {
+          for (std::string_view part : {"a", "bb", "ccc"}) {
+            auto r = co_await w.write(part);
+            if (!r) co_return;
+            co_await zokio::sleep(1ms);
+          }
+          if (fail) throw std::runtime_error("producer failed");
+        },
+        "text/plain");
+  }
   co_return Response::text(std::string(req.method()) + " " + std::string(req.target()));
 }
 
@@ -260,7 +274,11 @@ TEST_F(HttpServer, MalformedRequestsGetAnErrorAndClose) {
     EXPECT_EQ(r[0].status, c.status) << c.request.substr(0, 60);
     EXPECT_NE(r[0].head.find("Connection: close"), std::string::npos);
   }
-  EXPECT_EQ(server_->stats().parse_errors, cases.size());
+  auto stats = server_->stats();
+  EXPECT_EQ(stats.parse_errors, cases.size());
+  using zokio::http::ParseError;
+  EXPECT_EQ(stats.parse_errors_by_kind[static_cast<std::size_t>(ParseError::kObsFold)], 1u);
+  EXPECT_EQ(stats.parse_errors_by_kind[static_cast<std::size_t>(ParseError::kMissingHost)], 1u);
 }
 
 TEST_F(HttpServer, HeaderLimitsAre431) {
@@ -303,6 +321,51 @@ TEST_F(HttpServer, ClientThatNeverReadsIsDropped) {
   }(addr_, server_.get()));
   EXPECT_TRUE(still_ok);
   EXPECT_GE(server_->stats().timeouts, 1u);
+}
+
+TEST_F(HttpServer, StreamedResponsesUseChunkedCoding) {
+  start();
+  auto r = send(
+      "GET /stream HTTP/1.1\r\nHost: t\r\n\r\nHEAD /stream HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /after HTTP/1.1\r\nHost: t\r\n\r\n",
+      1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_NE(r[0].head.find("Transfer-Encoding: chunked\r\n"), std::string::npos);
+  EXPECT_EQ(r[0].head.find("Content-Length"), std::string::npos);
+  // The raw reader above stops at the head for a chunked reply; the client decodes it.
+  auto bodies = rt_.block_on([](SocketAddr addr) -> Task<std::vector<std::string>> {
+    zokio::http::Client client;
+    std::vector<std::string> out;
+    for (auto target : {"/stream", "/stream-fail", "/after"}) {
+      auto resp = co_await client.get("http://" + addr.to_string() + target);
+      out.push_back(resp ? resp->body : "error: " + resp.error().message());
+    }
+    co_return out;
+  }(addr_));
+  ASSERT_EQ(bodies.size(), 3u);
+  EXPECT_EQ(bodies[0], "abbccc");
+  EXPECT_EQ(bodies[1].substr(0, 6), "error:");  // truncated: no final chunk
+  EXPECT_EQ(bodies[2], "GET /after");
+}
+
+TEST_F(HttpServer, StreamedResponseToHttp10IsCloseDelimited) {
+  start();
+  auto raw = rt_.block_on([](SocketAddr addr) -> Task<std::string> {
+    auto s = (co_await TcpStream::connect(addr)).value();
+    auto w = co_await s.write_all("GET /stream HTTP/1.0\r\n\r\n");
+    (void)w;
+    std::string all;
+    char buf[1024];
+    for (;;) {
+      auto n = co_await s.read(buf, sizeof(buf));
+      if (!n || *n == 0) break;
+      all.append(buf, *n);
+    }
+    co_return all;
+  }(addr_));
+  EXPECT_NE(raw.find("Connection: close\r\n"), std::string::npos);
+  EXPECT_EQ(raw.find("Transfer-Encoding"), std::string::npos);
+  EXPECT_EQ(raw.substr(raw.size() - 6), "abbccc");
 }
 
 TEST_F(HttpServer, BodyLargerThanTheLimitIs413) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,6 +20,19 @@ namespace zokio::http {
 namespace detail {
 class Connection;
 }
+
+// Handed to a streaming response's producer: each write() sends one chunk of the body at once
+// (chunked transfer coding; close-delimited for an HTTP/1.0 client).
+class BodyWriter {
+ public:
+  // Fails (and the connection closes) when the client is gone or too slow.
+  Task<IoResult<void>> write(std::string_view data);
+
+ private:
+  friend class detail::Connection;
+  explicit BodyWriter(detail::Connection* conn) noexcept : conn_(conn) {}
+  detail::Connection* conn_;
+};
 
 class Request {
  public:
@@ -69,6 +83,16 @@ class Response {
   static Response bytes(std::string body, std::string content_type, int status = 200) {
     return Response(status).with_body(std::move(body), std::move(content_type));
   }
+  // A body produced while it is sent: the head goes out first, then every producer write()
+  // as a chunk. If the producer throws, the connection closes without the final chunk, so the
+  // client sees a truncated body rather than a complete one.
+  using Producer = std::function<Task<void>(BodyWriter&)>;
+  static Response stream(Producer producer, std::string content_type, int status = 200) {
+    Response r(status);
+    r.producer_ = std::move(producer);
+    r.header("Content-Type", std::move(content_type));
+    return r;
+  }
 
   // Adds a header (names and values are checked when the response is written: a CR, LF or
   // NUL in either turns the response into a 500 rather than a header injection).
@@ -96,12 +120,15 @@ class Response {
     return headers_;
   }
   bool closes() const noexcept { return close_; }
+  bool streaming() const noexcept { return static_cast<bool>(producer_); }
+  const Producer& producer() const noexcept { return producer_; }
 
  private:
   int status_ = 200;
   bool close_ = false;
   std::vector<std::pair<std::string, std::string>> headers_;
   std::string body_;
+  Producer producer_;
 };
 
 }  // namespace zokio::http

@@ -58,6 +58,9 @@ enum class ParseError : std::uint8_t {
   kStatusLineTooLong,
   kChunkLineTooLong,  // chunk-size line (with extensions) over ChunkedDecoder::kMaxSizeLine
 };
+// Number of ParseError values (for tables indexed by error).
+inline constexpr std::size_t kParseErrorCount =
+    static_cast<std::size_t>(ParseError::kChunkLineTooLong) + 1;
 
 int status_for(ParseError e) noexcept;                // the HTTP status a server answers with
 std::string_view to_string(ParseError e) noexcept;    // a short sentence for logs

@@ -65,6 +65,7 @@ struct ServerStats {
   std::uint64_t bytes_out = 0;
   std::array<std::uint64_t, 6> responses_by_class{};  // [1] 1xx ... [5] 5xx
   std::uint64_t parse_errors = 0;
+  std::array<std::uint64_t, kParseErrorCount> parse_errors_by_kind{};  // indexed by ParseError
   std::uint64_t timeouts = 0;
   std::uint64_t handler_errors = 0;  // handlers that threw (answered 500)
   LatencyHistogram latency;

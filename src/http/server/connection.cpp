@@ -4,6 +4,7 @@
 // which therefore never moves while a handler runs; bytes that arrive for the next request
 // while a chunked body is read wait in `pending_` until the handler is done.
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 #include "http/server/response_writer.hpp"
@@ -39,9 +40,11 @@ class Connection {
 
   Task<void> run();
   Task<IoResult<std::string_view>> read_body();
+  Task<IoResult<void>> write_chunk(std::string_view data);
 
  private:
   Task<void> answer(bool& close);
+  Task<bool> stream_body(const Response& resp);
   Task<bool> discard_body();
   Task<bool> flush();
   // Reads into [p, p+n) before `deadline`; nullopt on timeout (counted).
@@ -82,6 +85,10 @@ class Connection {
   std::string body_;
   std::string_view body_view_;
   ChunkedDecoder chunked_;
+
+  // The current streamed response.
+  bool chunked_out_ = false;
+  bool stream_failed_ = false;
 };
 
 Task<void> Connection::run() {
@@ -94,6 +101,8 @@ Task<void> Connection::run() {
       if (status == ParseStatus::kIncomplete) break;
       if (status == ParseStatus::kError) {
         stats.parse_errors.fetch_add(1, std::memory_order_relaxed);
+        stats.parse_errors_by_kind[static_cast<std::size_t>(parser_.error())].fetch_add(
+            1, std::memory_order_relaxed);
         const int code = status_for(parser_.error());
         render_error(out_, code, to_string(parser_.error()), 1);
         stats.count_response(code);
@@ -191,13 +200,21 @@ Task<void> Connection::answer(bool& close) {
           st_.draining.load(std::memory_order_acquire) || (max != 0 && served_ >= max);
   RenderOptions opts;
   opts.head_request = head.method == "HEAD";
-  opts.close = close;
   opts.version_minor = head.version_minor;
   int status = resp.status();
+  const bool bodiless = status < 200 || status == 204 || status == 304;
+  const bool stream = resp.streaming() && !opts.head_request && !bodiless;
+  if (stream && head.version_minor == 0) close = true;  // no chunked coding: close-delimited
+  opts.close = close;
+  opts.chunked = stream && head.version_minor == 1;
   if (!render_response(out_, resp, opts)) {
     stats.handler_errors.fetch_add(1, std::memory_order_relaxed);
     status = 500;
     close = true;
+  } else if (stream) {
+    chunked_out_ = opts.chunked;
+    bool complete = co_await stream_body(resp);
+    if (!complete) close = true;
   }
   stats.requests_total.fetch_add(1, std::memory_order_relaxed);
   stats.count_response(status);
@@ -211,6 +228,48 @@ Task<void> Connection::answer(bool& close) {
     bool sent = co_await flush();
     if (!sent) close = true;
   }
+}
+
+// Sends the head (and any earlier pipelined responses), then the producer's chunks. Returns
+// false if the body could not be completed; the connection then closes without the final
+// chunk, so the client cannot mistake a truncated body for a whole one.
+Task<bool> Connection::stream_body(const Response& resp) {
+  stream_failed_ = false;
+  bool sent = co_await flush();
+  if (!sent) co_return false;
+  BodyWriter writer(this);
+  bool threw = false;
+  try {
+    co_await resp.producer()(writer);
+  } catch (...) {
+    threw = true;
+  }
+  if (threw) slot_.stats.handler_errors.fetch_add(1, std::memory_order_relaxed);
+  if (threw || stream_failed_) co_return false;
+  if (chunked_out_) out_.append("0\r\n\r\n");
+  co_return true;
+}
+
+Task<IoResult<void>> Connection::write_chunk(std::string_view data) {
+  if (stream_failed_) co_return std::make_error_code(std::errc::broken_pipe);
+  if (data.empty()) co_return IoResult<void>();  // an empty chunk would end the body
+  if (chunked_out_) {
+    char size[20];
+    auto [end, ec] = std::to_chars(size, size + sizeof(size), data.size(), 16);
+    (void)ec;
+    out_.append(size, end);
+    out_.append("\r\n");
+    out_.append(data);
+    out_.append("\r\n");
+  } else {
+    out_.append(data);
+  }
+  bool sent = co_await flush();
+  if (!sent) {
+    stream_failed_ = true;
+    co_return std::make_error_code(std::errc::broken_pipe);
+  }
+  co_return IoResult<void>();
 }
 
 Task<std::optional<IoResult<std::size_t>>> Connection::read_until(char* p, std::size_t n,
@@ -370,6 +429,11 @@ Task<void> serve_connection(std::shared_ptr<ServerState> state, ConnRegistration
 }  // namespace zokio::http::detail
 
 namespace zokio::http {
+Task<IoResult<void>> BodyWriter::write(std::string_view data) {
+  auto r = co_await conn_->write_chunk(data);
+  co_return r;
+}
+
 Task<IoResult<std::string_view>> Request::body() {
   if (!conn_) co_return std::make_error_code(std::errc::operation_not_permitted);
   auto r = co_await conn_->read_body();

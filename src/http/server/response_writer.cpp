@@ -146,7 +146,9 @@ bool render_response(std::string& out, const Response& r, const RenderOptions& o
   }
   // 1xx, 204 and 304 carry no body and no Content-Length (RFC 9110 §8.6, §15.3.5, §15.4.5).
   const bool bodiless = status < 200 || status == 204 || status == 304;
-  if (!bodiless) {
+  if (!bodiless && opts.chunked) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  } else if (!bodiless && !r.streaming()) {
     out.append("Content-Length: ");
     append_number(out, r.body().size());
     out.append("\r\n");

@@ -15,6 +15,7 @@ struct RenderOptions {
   bool head_request = false;  // HEAD: headers only, Content-Length of the body it would have
   bool close = false;         // send Connection: close
   int version_minor = 1;
+  bool chunked = false;  // a streamed body follows: Transfer-Encoding: chunked, no length
 };
 
 // Appends the response to `out`. A handler header with CR, LF or NUL, or a status outside

@@ -179,6 +179,9 @@ ServerStats Server::stats() const {
     for (std::size_t c = 0; c < 6; ++c) {
       s.responses_by_class[c] += w.responses_by_class[c].load(std::memory_order_relaxed);
     }
+    for (std::size_t e = 0; e < kParseErrorCount; ++e) {
+      s.parse_errors_by_kind[e] += w.parse_errors_by_kind[e].load(std::memory_order_relaxed);
+    }
     for (std::size_t b = 0; b < LatencyHistogram::kBuckets; ++b) {
       s.latency.counts[b] += w.latency[b].load(std::memory_order_relaxed);
     }

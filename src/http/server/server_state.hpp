@@ -22,6 +22,7 @@ struct alignas(64) WorkerStats {
       bytes_in{0}, bytes_out{0}, parse_errors{0}, timeouts{0}, handler_errors{0};
   std::array<std::atomic<std::uint64_t>, 6> responses_by_class{};
   std::array<std::atomic<std::uint64_t>, LatencyHistogram::kBuckets> latency{};
+  std::array<std::atomic<std::uint64_t>, kParseErrorCount> parse_errors_by_kind{};
 
   void count_response(int status) noexcept {
     int c = status / 100;
