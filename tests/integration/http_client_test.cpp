@@ -5,7 +5,7 @@
 #include <zokio/http/client.hpp>
 #include <zokio/http/server.hpp>
 
-#include "test_support.hpp"
+#include "http_test_server.hpp"
 
 namespace {
 
@@ -28,26 +28,9 @@ Task<zokio::http::Response> handler(zokio::http::Request& req) {
   co_return zokio::http::Response::text("hello " + std::string(req.target()));
 }
 
-class HttpClient : public ::testing::Test {
+class HttpClient : public zokio::test::HttpServerFixture {
  protected:
-  void SetUp() override {
-    zokio::http::ServerConfig cfg;
-    cfg.address = zokio::test::loopback(0);
-    server_ = std::make_unique<zokio::http::Server>(cfg, handler);
-    run_ = rt_.spawn(server_->run());
-    rt_.block_on([](zokio::http::Server* s) -> Task<void> {
-      while (s->local_address().port() == 0) co_await zokio::sleep(1ms);
-    }(server_.get()));
-    addr_ = server_->local_address();
-  }
-  void TearDown() override {
-    server_->shutdown(1s);
-    rt_.block_on([](zokio::JoinHandle<void> h) -> Task<void> { co_await h; }(std::move(run_)));
-  }
-  zokio::Runtime rt_ = zokio::test::make_runtime(2);
-  std::unique_ptr<zokio::http::Server> server_;
-  zokio::JoinHandle<void> run_;
-  SocketAddr addr_;
+  void SetUp() override { start_server(handler); }
 };
 
 TEST_F(HttpClient, GetByUrlAndKeepAliveReuse) {

@@ -9,7 +9,7 @@
 #include <zokio/http/client.hpp>
 #include <zokio/http/server.hpp>
 
-#include "test_support.hpp"
+#include "http_test_server.hpp"
 
 namespace {
 
@@ -89,31 +89,12 @@ Task<Response> demo_handler(Request& req) {
   co_return Response::text(std::string(req.method()) + " " + std::string(req.target()));
 }
 
-class HttpServer : public ::testing::Test {
+class HttpServer : public zokio::test::HttpServerFixture {
  protected:
-  void start(zokio::http::ServerConfig cfg = {}) {
-    cfg.address = zokio::test::loopback(0);
-    server_ = std::make_unique<zokio::http::Server>(cfg, demo_handler);
-    run_ = rt_.spawn(server_->run());
-    rt_.block_on([](zokio::http::Server* s) -> Task<void> {
-      while (s->local_address().port() == 0) co_await zokio::sleep(1ms);
-    }(server_.get()));
-    addr_ = server_->local_address();
-  }
-  void TearDown() override {
-    if (server_) {
-      server_->shutdown(1s);
-      rt_.block_on([](zokio::JoinHandle<void> h) -> Task<void> { co_await h; }(std::move(run_)));
-    }
-  }
+  void start(zokio::http::ServerConfig cfg = {}) { start_server(demo_handler, cfg); }
   std::vector<Reply> send(std::string request, std::size_t count = 1) {
     return rt_.block_on(exchange(addr_, std::move(request), count));
   }
-
-  zokio::Runtime rt_ = zokio::test::make_runtime(2);
-  std::unique_ptr<zokio::http::Server> server_;
-  zokio::JoinHandle<void> run_;
-  SocketAddr addr_;
 };
 
 TEST_F(HttpServer, AnswersAGet) {
