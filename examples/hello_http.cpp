@@ -1,8 +1,10 @@
 // A small HTTP server: "Hello, World!" on /, a JSON answer on /json, and POST /echo.
 //
-//   hello_http [ADDRESS:PORT]        (default 127.0.0.1:8080; Ctrl-C drains and exits)
+//   hello_http [ADDRESS:PORT] [WORKERS]   (default 127.0.0.1:8080, one worker per CPU;
+//                                          Ctrl-C drains and exits)
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -29,6 +31,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "hello_http: '%s' is not an address like 127.0.0.1:8080\n", text.c_str());
     return 2;
   }
+  const int workers = argc > 2 ? std::atoi(argv[2]) : 0;
+  if (argc > 2 && (workers < 1 || workers > 1024)) {
+    std::fprintf(stderr, "hello_http: WORKERS must be a number from 1 to 1024\n");
+    return 2;
+  }
   // Signals are taken by a thread of our own (sigwait), so the workers never see them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -36,7 +43,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  Runtime rt;
+  auto builder = Runtime::builder();
+  if (workers > 0) builder.worker_threads(static_cast<std::size_t>(workers));
+  Runtime rt = builder.build();
   http::ServerConfig config;
   config.address = *addr;
   http::Server server(config, handle);
