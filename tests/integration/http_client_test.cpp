@@ -67,6 +67,27 @@ TEST_F(HttpClient, PostBody) {
   EXPECT_EQ(r->header("content-type"), "text/plain; charset=utf-8");
 }
 
+TEST_F(HttpClient, PipelinedRequestsComeBackInOrder) {
+  auto r = rt_.block_on([](SocketAddr addr) -> Task<IoResult<std::vector<ClientResponse>>> {
+    Client client;
+    std::vector<ClientRequest> reqs(20);
+    for (int i = 0; i < 20; ++i) reqs[i].target = "/p" + std::to_string(i);
+    reqs[7].method = "POST";
+    reqs[7].target = "/echo";
+    reqs[7].body = "seven";
+    reqs[9].method = "HEAD";
+    auto resp = co_await client.pipeline(addr, std::move(reqs));
+    EXPECT_EQ(client.connections_opened(), 1u);
+    co_return resp;
+  }(addr_));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_EQ(r->size(), 20u);
+  EXPECT_EQ((*r)[0].body, "hello /p0");
+  EXPECT_EQ((*r)[7].body, "seven");
+  EXPECT_TRUE((*r)[9].body.empty());
+  EXPECT_EQ((*r)[19].body, "hello /p19");
+}
+
 TEST_F(HttpClient, RequestTimeout) {
   auto r = rt_.block_on([](SocketAddr addr) -> Task<IoResult<ClientResponse>> {
     zokio::http::ClientConfig cfg;

@@ -1,6 +1,6 @@
 // http::Client: an HTTP/1.1 client with a keep-alive connection pool per host, Content-Length,
-// chunked and read-until-close response bodies, and connect and request timeouts. Redirects
-// are not followed (a 3xx is returned as it is).
+// chunked and read-until-close response bodies, optional pipelining, and connect and request
+// timeouts. Redirects are not followed (a 3xx is returned as it is).
 //
 //   http::Client client;
 //   auto r = co_await client.get("http://127.0.0.1:8080/hello");
@@ -68,6 +68,10 @@ class Client {
   // (an unparsable or oversized response).
   Task<IoResult<ClientResponse>> request(net::SocketAddr addr, ClientRequest req);
   Task<IoResult<ClientResponse>> get(std::string_view url);
+  // Pipelining: sends every request in one write on one connection and returns the responses
+  // in order. Fails as a whole if the connection fails or closes before the last response.
+  Task<IoResult<std::vector<ClientResponse>>> pipeline(net::SocketAddr addr,
+                                                       std::vector<ClientRequest> reqs);
 
   // Connections opened so far (reuse shows as fewer connections than requests).
   std::size_t connections_opened() const noexcept;

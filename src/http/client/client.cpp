@@ -68,16 +68,13 @@ Task<std::error_code> fill(net::TcpStream& s, std::string& buf) {
 
 struct Exchange {
   ClientResponse response;
-  bool reusable = false;
-  bool got_bytes = false;  // any response byte arrived (no transparent retry after that)
+  bool keep_alive = false;  // the connection may carry another request afterwards
 };
 
-// Sends `wire` and reads one final response (skipping 1xx interim responses).
-Task<IoResult<Exchange>> exchange(net::TcpStream& s, std::string wire, bool head,
-                                  ParseLimits limits, Exchange* progress) {
-  auto sent = co_await s.write_all(wire);
-  if (!sent) co_return sent.error();
-  std::string buf;
+// Reads one final response (skipping 1xx interim ones) from `buf` and the socket. Bytes past it
+// (pipelined responses) stay in `buf`. `got_bytes` turns true once any response byte arrived.
+Task<IoResult<Exchange>> read_response(net::TcpStream& s, std::string& buf, bool head,
+                                       const ParseLimits& limits, bool* got_bytes) {
   ResponseParser parser(limits);
   ResponseHead h;
   for (;;) {
@@ -93,10 +90,10 @@ Task<IoResult<Exchange>> exchange(net::TcpStream& s, std::string wire, bool head
     }
     auto err = co_await fill(s, buf);
     if (err) co_return err;
-    progress->got_bytes = true;
+    *got_bytes = true;
   }
+  *got_bytes = true;
   Exchange ex;
-  ex.got_bytes = true;
   ex.response.status = h.status;
   ex.response.version_minor = h.version_minor;
   for (const auto& f : h.headers) ex.response.headers.emplace_back(f.name, f.value);
@@ -106,7 +103,7 @@ Task<IoResult<Exchange>> exchange(net::TcpStream& s, std::string wire, bool head
   buf.erase(0, h.head_size);  // h's views are dead from here on
   switch (framing) {
     case BodyFraming::kNone:
-      ex.reusable = keep_alive && buf.empty();
+      ex.keep_alive = keep_alive;
       break;
     case BodyFraming::kContentLength: {
       if (length > limits.max_body) co_return std::make_error_code(std::errc::message_size);
@@ -115,24 +112,21 @@ Task<IoResult<Exchange>> exchange(net::TcpStream& s, std::string wire, bool head
         if (err) co_return err;
       }
       ex.response.body.assign(buf, 0, static_cast<std::size_t>(length));
-      ex.reusable = keep_alive && buf.size() == length;
+      buf.erase(0, static_cast<std::size_t>(length));
+      ex.keep_alive = keep_alive;
       break;
     }
     case BodyFraming::kChunked: {
       ChunkedDecoder dec(limits.max_body);
-      std::size_t pos = 0;
       for (;;) {
-        auto res = dec.decode(std::string_view(buf).substr(pos),
-                              [&](std::string_view d) { ex.response.body.append(d); });
-        pos += res.consumed;
+        auto res = dec.decode(buf, [&](std::string_view d) { ex.response.body.append(d); });
+        buf.erase(0, res.consumed);
         if (res.status == ParseStatus::kComplete) break;
         if (res.status == ParseStatus::kError) co_return bad_message();
-        buf.erase(0, pos);
-        pos = 0;
         auto err = co_await fill(s, buf);
         if (err) co_return err;
       }
-      ex.reusable = keep_alive && pos == buf.size();
+      ex.keep_alive = keep_alive;
       break;
     }
     case BodyFraming::kUntilClose:
@@ -143,10 +137,45 @@ Task<IoResult<Exchange>> exchange(net::TcpStream& s, std::string wire, bool head
         if (buf.size() > limits.max_body) co_return std::make_error_code(std::errc::message_size);
       }
       ex.response.body = std::move(buf);
-      ex.reusable = false;
+      buf.clear();
+      ex.keep_alive = false;
       break;
   }
   co_return ex;
+}
+
+struct Batch {
+  std::vector<ClientResponse> responses;
+  bool reusable = false;
+};
+
+// Sends every request in one write and reads their responses in order.
+Task<IoResult<Batch>> exchange(net::TcpStream& s, std::string wire, std::vector<bool> heads,
+                               ParseLimits limits, bool* got_bytes) {
+  auto sent = co_await s.write_all(wire);
+  if (!sent) co_return sent.error();
+  std::string buf;
+  Batch batch;
+  bool keep_alive = true;
+  for (std::size_t i = 0; i < heads.size(); ++i) {
+    if (!keep_alive) co_return make_error_code(IoErrc::kUnexpectedEof);  // closed mid-batch
+    auto r = co_await read_response(s, buf, heads[i], limits, got_bytes);
+    if (!r) co_return r.error();
+    keep_alive = r->keep_alive;
+    batch.responses.push_back(std::move(r->response));
+  }
+  batch.reusable = keep_alive && buf.empty();
+  co_return batch;
+}
+
+bool valid_request(const ClientRequest& req) noexcept {
+  if (has_crlf(req.method) || has_crlf(req.target) || req.method.empty() || req.target.empty()) {
+    return false;
+  }
+  for (const auto& [n, v] : req.headers) {
+    if (has_crlf(n) || has_crlf(v)) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -206,16 +235,17 @@ std::size_t Client::connections_opened() const noexcept {
   return pool_->opened.load();
 }
 
-Task<IoResult<ClientResponse>> Client::request(net::SocketAddr addr, ClientRequest req) {
-  if (has_crlf(req.method) || has_crlf(req.target) || req.method.empty() || req.target.empty()) {
-    co_return std::make_error_code(std::errc::invalid_argument);
-  }
-  for (const auto& [n, v] : req.headers) {
-    if (has_crlf(n) || has_crlf(v)) co_return std::make_error_code(std::errc::invalid_argument);
+Task<IoResult<std::vector<ClientResponse>>> Client::pipeline(net::SocketAddr addr,
+                                                             std::vector<ClientRequest> reqs) {
+  if (reqs.empty()) co_return std::vector<ClientResponse>{};
+  std::string wire;
+  std::vector<bool> heads;
+  for (const auto& req : reqs) {
+    if (!valid_request(req)) co_return std::make_error_code(std::errc::invalid_argument);
+    wire += render_request(req, addr);
+    heads.push_back(req.method == "HEAD");
   }
   const std::string key = addr.to_string();
-  const std::string wire = render_request(req, addr);
-  const bool head = req.method == "HEAD";
   for (int attempt = 0; attempt < 2; ++attempt) {
     net::TcpStream stream;
     bool pooled = false;
@@ -235,25 +265,33 @@ Task<IoResult<ClientResponse>> Client::request(net::SocketAddr addr, ClientReque
       (void)c->set_nodelay(true);
       stream = std::move(c.value());
     }
-    Exchange progress;
+    bool got_bytes = false;
     auto r = co_await timeout(config_.request_timeout,
-                              exchange(stream, wire, head, config_.limits, &progress));
+                              exchange(stream, wire, heads, config_.limits, &got_bytes));
     if (!r) co_return r.error();  // timed out
     if (!*r) {
       // A pooled connection the server closed while idle fails before any reply: retry once
       // on a fresh connection.
-      if (pooled && !progress.got_bytes) continue;
+      if (pooled && !got_bytes) continue;
       co_return r->error();
     }
-    Exchange ex = std::move(r->value());
-    if (ex.reusable) {
+    Batch batch = std::move(r->value());
+    if (batch.reusable) {
       std::lock_guard lock(pool_->mu);
       auto& idle = pool_->idle[key];
       if (idle.size() < config_.max_idle_per_host) idle.push_back(std::move(stream));
     }
-    co_return std::move(ex.response);
+    co_return std::move(batch.responses);
   }
   co_return make_error_code(IoErrc::kUnexpectedEof);
+}
+
+Task<IoResult<ClientResponse>> Client::request(net::SocketAddr addr, ClientRequest req) {
+  std::vector<ClientRequest> one;
+  one.push_back(std::move(req));
+  auto r = co_await pipeline(addr, std::move(one));
+  if (!r) co_return r.error();
+  co_return std::move(r->front());
 }
 
 Task<IoResult<ClientResponse>> Client::get(std::string_view url_text) {
