@@ -40,22 +40,48 @@ constexpr std::string_view kHead =
 
 namespace {
 
-constexpr const char* kErrorNames[] = {
-    "kNone", "kBadMethod", "kBadTarget", "kBadVersion", "kUnsupportedVersion",
-    "kRequestLineTooLong", "kHeaderSectionTooLarge", "kTooManyHeaders", "kBadHeaderName",
-    "kWhitespaceBeforeColon", "kObsFold", "kBareCR", "kBadHeaderValue", "kBadContentLength",
-    "kConflictingContentLength", "kContentLengthWithTransferEncoding",
-    "kTransferEncodingNotChunked", "kUnknownTransferCoding", "kMissingHost", "kMultipleHost",
-    "kBadHost", "kBodyTooLarge", "kBadStatusLine", "kBadChunkSize", "kChunkSizeOverflow",
-    "kBadChunkExtension", "kBadChunkTerminator", "kBadTrailer", "kBareLF", "kChunkedAppliedTwice",
-    "kTransferEncodingInHttp10", "kStatusLineTooLong", "kChunkLineTooLong"};
+constexpr const char* kErrorNames[] = {"kNone",
+                                       "kBadMethod",
+                                       "kBadTarget",
+                                       "kBadVersion",
+                                       "kUnsupportedVersion",
+                                       "kRequestLineTooLong",
+                                       "kHeaderSectionTooLarge",
+                                       "kTooManyHeaders",
+                                       "kBadHeaderName",
+                                       "kWhitespaceBeforeColon",
+                                       "kObsFold",
+                                       "kBareCR",
+                                       "kBadHeaderValue",
+                                       "kBadContentLength",
+                                       "kConflictingContentLength",
+                                       "kContentLengthWithTransferEncoding",
+                                       "kTransferEncodingNotChunked",
+                                       "kUnknownTransferCoding",
+                                       "kMissingHost",
+                                       "kMultipleHost",
+                                       "kBadHost",
+                                       "kBodyTooLarge",
+                                       "kBadStatusLine",
+                                       "kBadChunkSize",
+                                       "kChunkSizeOverflow",
+                                       "kBadChunkExtension",
+                                       "kBadChunkTerminator",
+                                       "kBadTrailer",
+                                       "kBareLF",
+                                       "kChunkedAppliedTwice",
+                                       "kTransferEncodingInHttp10",
+                                       "kStatusLineTooLong",
+                                       "kChunkLineTooLong"};
 static_assert(std::size(kErrorNames) == static_cast<std::size_t>(ParseError::kChunkLineTooLong) + 1,
               "one name per ParseError");
 
 constexpr const char* kFramingNames[] = {"none", "content-length", "chunked", "until-close"};
 
 const char* outcome_name(ParseStatus s) {
-  return s == ParseStatus::kComplete ? "accept" : s == ParseStatus::kError ? "reject" : "incomplete";
+  return s == ParseStatus::kComplete ? "accept"
+         : s == ParseStatus::kError  ? "reject"
+                                     : "incomplete";
 }
 
 std::string json(std::string_view s) {
@@ -75,7 +101,8 @@ std::string json(std::string_view s) {
   return out + "\"";
 }
 
-std::string make_id(const char* prefix, std::string_view raw, bool head, std::set<std::string>& seen) {
+std::string make_id(const char* prefix, std::string_view raw, bool head,
+                    std::set<std::string>& seen) {
   std::uint32_t h = 2166136261u;  // FNV-1a
   for (unsigned char c : raw) h = (h ^ c) * 16777619u;
   if (head) h = (h ^ 0xFFu) * 16777619u;

@@ -71,6 +71,17 @@ Task<Response> demo_handler(Request& req) {
     co_return Response::bytes(std::string(*body), "application/octet-stream");
   }
   if (req.path() == "/ignore-body") co_return Response::text("ignored\n");
+  if (req.path() == "/count") {  // streams the body, answers "<pieces> <bytes>"
+    std::size_t pieces = 0, bytes = 0;
+    for (;;) {
+      auto piece = co_await req.read_some();
+      if (!piece) co_return Response::text("error\n", 400);
+      if (piece->empty()) break;
+      ++pieces;
+      bytes += piece->size();
+    }
+    co_return Response::text(std::to_string(pieces > 0 ? 1 : 0) + " " + std::to_string(bytes));
+  }
   if (req.path() == "/slow") co_await zokio::sleep(50ms);
   if (req.path() == "/big") co_return Response::text(std::string(32 << 20, 'b'));
   if (req.path() == "/stream" || req.path() == "/stream-fail") {
@@ -191,6 +202,24 @@ TEST_F(HttpServer, BodyArrivingInPieces) {
   }(addr_));
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].body, std::string(100'000, 'z'));
+}
+
+TEST_F(HttpServer, StreamedRequestBodies) {
+  start();
+  std::string big(300'000, 'q');
+  std::string chunked;
+  for (int i = 0; i < 50; ++i) chunked += "3e8\r\n" + std::string(1000, 'c') + "\r\n";
+  chunked += "0\r\n\r\n";
+  auto r = send("POST /count HTTP/1.1\r\nHost: t\r\nContent-Length: 300000\r\n\r\n" + big +
+                    "POST /count HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                    chunked + "POST /count HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n" +
+                    "GET /after HTTP/1.1\r\nHost: t\r\n\r\n",
+                4);
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[0].body, "1 300000");
+  EXPECT_EQ(r[1].body, "1 50000");
+  EXPECT_EQ(r[2].body, "0 0");
+  EXPECT_EQ(r[3].body, "GET /after");
 }
 
 TEST_F(HttpServer, ExpectContinueOnlyWhenTheBodyIsRead) {

@@ -57,6 +57,10 @@ class Request {
   // framing, too large) also makes the connection close after the response. The view stays
   // valid until the handler returns.
   Task<IoResult<std::string_view>> body();
+  // Streams the body instead: the next piece (buffered bytes first, then at most one read per
+  // call); an empty view once the body is complete. Each view is valid until the next call. A
+  // body() call after some pieces returns the rest.
+  Task<IoResult<std::string_view>> read_some();
 
  private:
   friend class detail::Connection;

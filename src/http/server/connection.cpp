@@ -40,6 +40,7 @@ class Connection {
 
   Task<void> run();
   Task<IoResult<std::string_view>> read_body();
+  Task<IoResult<std::string_view>> read_body_piece();
   Task<IoResult<void>> write_chunk(std::string_view data);
 
  private:
@@ -47,6 +48,7 @@ class Connection {
   Task<bool> stream_body(const Response& resp);
   Task<bool> discard_body();
   Task<bool> flush();
+  Task<bool> send_continue_if_expected();
   // Reads into [p, p+n) before `deadline`; nullopt on timeout (counted).
   Task<std::optional<IoResult<std::size_t>>> read_until(char* p, std::size_t n,
                                                         Clock::time_point deadline);
@@ -334,18 +336,74 @@ Task<bool> Connection::discard_body() {
   co_return true;
 }
 
+Task<bool> Connection::send_continue_if_expected() {
+  if (!req_.head_.expect_continue || continue_sent_) co_return true;
+  continue_sent_ = true;
+  out_.append("HTTP/1.1 100 Continue\r\n\r\n");  // after any earlier pipelined responses
+  bool sent = co_await flush();
+  if (!sent) body_failed_ = true;
+  co_return sent;
+}
+
+Task<IoResult<std::string_view>> Connection::read_body_piece() {
+  if (body_done_) co_return std::string_view{};
+  if (body_failed_) co_return std::make_error_code(std::errc::bad_message);
+  bool continued = co_await send_continue_if_expected();
+  if (!continued) co_return std::make_error_code(std::errc::connection_aborted);
+  const auto deadline = Clock::now() + st_.config.timeouts.body;
+  if (framing_ == BodyFraming::kContentLength) {
+    const std::uint64_t avail = len_ - start_;
+    if (avail > 0) {  // what is buffered first, as a view
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(avail, body_left_));
+      std::string_view piece(in_.data() + start_, n);
+      start_ += n;
+      body_left_ -= n;
+      body_done_ = body_left_ == 0;
+      co_return piece;
+    }
+    body_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, kScratch)));
+    auto r = co_await read_until(body_.data(), body_.size(), deadline);
+    if (!r || !*r || **r == 0) {
+      body_failed_ = true;
+      co_return r && !*r ? (*r).error() : std::make_error_code(std::errc::timed_out);
+    }
+    slot_.stats.bytes_in.fetch_add(**r, std::memory_order_relaxed);
+    body_left_ -= **r;
+    body_done_ = body_left_ == 0;
+    co_return std::string_view(body_.data(), **r);
+  }
+  // Chunked: decode what is buffered, else read; at most one read per piece.
+  body_.clear();
+  auto append = [this](std::string_view d) { body_.append(d); };
+  auto res = chunked_.decode(std::string_view(in_.data() + start_, len_ - start_), append);
+  start_ += res.consumed;
+  std::string scratch;
+  while (body_.empty() && res.status == ParseStatus::kIncomplete) {
+    if (scratch.empty()) scratch.resize(kScratch);
+    auto r = co_await read_until(scratch.data(), scratch.size(), deadline);
+    if (!r || !*r || **r == 0) {
+      body_failed_ = true;
+      co_return r && !*r ? (*r).error() : std::make_error_code(std::errc::timed_out);
+    }
+    slot_.stats.bytes_in.fetch_add(**r, std::memory_order_relaxed);
+    std::string_view got(scratch.data(), **r);
+    res = chunked_.decode(got, append);
+    if (res.status == ParseStatus::kComplete) pending_.append(got.substr(res.consumed));
+  }
+  if (res.status == ParseStatus::kError) {
+    body_failed_ = true;
+    co_return std::make_error_code(status_for(chunked_.error()) == 413 ? std::errc::message_size
+                                                                       : std::errc::bad_message);
+  }
+  if (res.status == ParseStatus::kComplete) body_done_ = true;
+  co_return std::string_view(body_);
+}
+
 Task<IoResult<std::string_view>> Connection::read_body() {
   if (body_done_) co_return body_view_;
   if (body_failed_) co_return std::make_error_code(std::errc::bad_message);
-  if (req_.head_.expect_continue && !continue_sent_) {
-    continue_sent_ = true;
-    out_.append("HTTP/1.1 100 Continue\r\n\r\n");  // after any earlier pipelined responses
-    bool sent = co_await flush();
-    if (!sent) {
-      body_failed_ = true;
-      co_return std::make_error_code(std::errc::connection_aborted);
-    }
-  }
+  bool continued = co_await send_continue_if_expected();
+  if (!continued) co_return std::make_error_code(std::errc::connection_aborted);
   const auto deadline = Clock::now() + st_.config.timeouts.body;
   if (framing_ == BodyFraming::kContentLength) {
     const std::uint64_t avail = len_ - start_;
@@ -356,7 +414,8 @@ Task<IoResult<std::string_view>> Connection::read_body() {
       body_done_ = true;
       co_return body_view_;
     }
-    const auto total = static_cast<std::size_t>(req_.head_.content_length);
+    // What is left of the body (all of it, unless read_some() took pieces before).
+    const auto total = static_cast<std::size_t>(body_left_);
     body_.assign(in_.data() + start_, avail);
     start_ = len_;
     std::size_t filled = body_.size();
@@ -376,6 +435,7 @@ Task<IoResult<std::string_view>> Connection::read_body() {
     co_return body_view_;
   }
   // Chunked.
+  body_.clear();
   auto append = [this](std::string_view d) { body_.append(d); };
   auto res = chunked_.decode(std::string_view(in_.data() + start_, len_ - start_), append);
   start_ += res.consumed;
@@ -431,6 +491,12 @@ Task<void> serve_connection(std::shared_ptr<ServerState> state, ConnRegistration
 namespace zokio::http {
 Task<IoResult<void>> BodyWriter::write(std::string_view data) {
   auto r = co_await conn_->write_chunk(data);
+  co_return r;
+}
+
+Task<IoResult<std::string_view>> Request::read_some() {
+  if (!conn_) co_return std::make_error_code(std::errc::operation_not_permitted);
+  auto r = co_await conn_->read_body_piece();
   co_return r;
 }
 
