@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS) --timeout 300
 
-.PHONY: all deps release debug asan tsan clang test test-release test-asan test-tsan serve bench fuzz fmt fmt-check clean
+.PHONY: all deps release debug asan tsan clang test test-release test-asan test-tsan serve bench fuzz conformance fmt fmt-check clean
 
 all: release
 
@@ -58,6 +58,10 @@ fuzz: deps
 	    tail -n 60 $$log; echo "fuzz: $$h failed; the input is in build/fuzz/artifacts/"; exit 1; \
 	  fi; \
 	done
+
+# Differential test of the HTTP parser against h11 and Node's llhttp (docs/http-conformance.md).
+conformance: release
+	bash tests/conformance/run.sh
 
 fmt:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

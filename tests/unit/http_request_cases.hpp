@@ -185,7 +185,8 @@ inline constexpr RequestCase kRequestCases[] = {
     {"GET / HTTP/1.1 extra\r\n" HOST "\r\n"sv, err(E::kBadVersion, kVersion)},
     {"GET / HTTP/2.0\r\n" HOST "\r\n"sv, err(E::kUnsupportedVersion, kVersion505)},
     {"GET / HTTP/0.9\r\n" HOST "\r\n"sv, err(E::kUnsupportedVersion, kVersion505)},
-    {"GET / HTTP/1.2\r\n" HOST "\r\n"sv, err(E::kUnsupportedVersion, kVersion505)},
+    // RFC 9110 §6.2: a later 1.x minor version is processed as 1.1.
+    {"GET / HTTP/1.2\r\n" HOST "\r\n"sv, kOk, {.framing = 0, .keep_alive = 1, .headers = 1}},
     {"GET / HTTP/3.0\r\n" HOST "\r\n"sv, err(E::kUnsupportedVersion, kVersion505)},
     {"GET / HTTP/9.9\r\n"sv, err(E::kUnsupportedVersion, kVersion505)},
 

@@ -85,7 +85,8 @@ inline constexpr ResponseCase kResponseCases[] = {
     {"HTTP/1.1 200 OK\rX\r\n"sv, err(ParseError::kBareCR, kLine)},
     {"HTTP/1.1 200\n"sv, err(ParseError::kBareLF, kLine)},
     {"HTTP/2.0 200 OK\r\n\r\n"sv, err(ParseError::kUnsupportedVersion, kVersion505)},
-    {"HTTP/1.2 200 OK\r\n\r\n"sv, err(ParseError::kUnsupportedVersion, kVersion505)},
+    // RFC 9110 §6.2: a later 1.x minor version is processed as 1.1.
+    {"HTTP/1.2 200 OK\r\n\r\n"sv, kOk, {.framing = 3, .keep_alive = 0}},
     {"HTTP/1 200 OK\r\n\r\n"sv, err(ParseError::kBadVersion, kVersion)},
     {"http/1.1 200 OK\r\n\r\n"sv, err(ParseError::kBadVersion, kVersion)},
     {"ICY 200 OK\r\n\r\n"sv, err(ParseError::kBadVersion, kVersion)},
