@@ -277,6 +277,7 @@ TEST_F(HttpServer, MalformedRequestsGetAnErrorAndClose) {
       {"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
        400},
       {"GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n", 414},
+      {"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501},
   };
   for (const auto& c : cases) {
     auto r = send(c.request, 2);  // a second response would mean the connection stayed open
@@ -285,7 +286,7 @@ TEST_F(HttpServer, MalformedRequestsGetAnErrorAndClose) {
     EXPECT_NE(r[0].head.find("Connection: close"), std::string::npos);
   }
   auto stats = server_->stats();
-  EXPECT_EQ(stats.parse_errors, cases.size());
+  EXPECT_EQ(stats.parse_errors, cases.size() - 1);  // the 501 is the engine's, not the parser's
   using zokio::http::ParseError;
   EXPECT_EQ(stats.parse_errors_by_kind[static_cast<std::size_t>(ParseError::kObsFold)], 1u);
   EXPECT_EQ(stats.parse_errors_by_kind[static_cast<std::size_t>(ParseError::kMissingHost)], 1u);

@@ -80,14 +80,17 @@ Task<int> connect_n(SocketAddr addr, int n) {
 }
 
 TEST(PinnedAccept, AcceptsEveryConnection) {
-  auto rt = zokio::test::make_runtime(2);
+  // Server and clients on separate runtimes, so the server worker's operation count is the
+  // server's alone.
+  auto rt = zokio::test::make_runtime(1);
+  auto clients = zokio::test::make_runtime(1);
   auto listener = TcpListener::bind(loopback()).value();
   auto addr = listener.local_addr().value();
   auto server = rt.spawn_pinned(0, [](TcpListener l) -> Task<int> {
     int n = co_await accept_n(l, 300);
     co_return n;
   }(std::move(listener)));
-  int sent = rt.block_on(connect_n(addr, 300));
+  int sent = clients.block_on(connect_n(addr, 300));
   int accepted = rt.block_on([](auto h) -> Task<int> {
     int n = co_await h;
     co_return n;
@@ -95,10 +98,10 @@ TEST(PinnedAccept, AcceptsEveryConnection) {
   EXPECT_EQ(sent, 300);
   EXPECT_EQ(accepted, 300);
   if (rt.io_backend() == zokio::IoBackend::kUring) {
-    // One multishot submission served (nearly) all 300 accepts: far fewer operations than
-    // accepts + reads would need one by one.
+    // 300 reads plus a multishot accept (re-armed a few times at most): with one accept
+    // operation per connection it would be 600 or more.
     auto w0 = rt.metrics().workers[0];
-    EXPECT_LT(w0.io_submitted, 300u + 300u);
+    EXPECT_LT(w0.io_submitted, 450u);
   }
 }
 

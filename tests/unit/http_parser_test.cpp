@@ -132,6 +132,26 @@ TEST(HttpRequestParser, FieldsAndLookup) {
   EXPECT_EQ(again.target, h.target);
 }
 
+// Compression transfer codings are valid framing, and reported so that the engine (which does
+// not decode them) can answer 501.
+TEST(HttpRequestParser, ReportsCompressionTransferCodings) {
+  RequestParser p;
+  RequestHead h;
+  ASSERT_EQ(p.parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", h),
+            ParseStatus::kComplete);
+  EXPECT_TRUE(h.compressed_transfer);
+  EXPECT_EQ(h.framing, BodyFraming::kChunked);
+  p.reset();
+  ASSERT_EQ(p.parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", h),
+            ParseStatus::kComplete);
+  EXPECT_FALSE(h.compressed_transfer);
+  ResponseParser rp;
+  ResponseHead rh;
+  ASSERT_EQ(rp.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: deflate, chunked\r\n\r\n", rh),
+            ParseStatus::kComplete);
+  EXPECT_TRUE(rh.compressed_transfer);
+}
+
 TEST(HttpRequestParser, ErrorsAreSticky) {
   RequestParser p;
   RequestHead h;

@@ -86,7 +86,10 @@ struct RequestHead {
   bool keep_alive = true;        // version and Connection tokens (close, keep-alive)
   bool expect_continue = false;  // Expect: 100-continue (HTTP/1.1 only, RFC 9110 §10.1.1)
   bool upgrade = false;          // Connection: upgrade present (reported, never acted on here)
-  std::size_t head_size = 0;     // request line, fields and the final CRLF
+  // A compression transfer coding (gzip, deflate, compress) is applied besides chunked. The
+  // parser validates the framing; Zokio's server does not decode these and answers 501.
+  bool compressed_transfer = false;
+  std::size_t head_size = 0;  // request line, fields and the final CRLF
   std::string_view header(std::string_view name) const noexcept;  // first match, any case
 };
 
@@ -99,6 +102,7 @@ struct ResponseHead {
   std::uint64_t content_length = 0;
   bool keep_alive = true;
   std::size_t head_size = 0;
+  bool compressed_transfer = false;  // as in RequestHead: the client does not decode these
   std::string_view header(std::string_view name) const noexcept;
 };
 
@@ -112,6 +116,7 @@ struct FieldFacts {
   bool has_transfer_encoding = false;
   bool chunked_seen = false;
   bool chunked_last = false;  // the final transfer coding so far is chunked
+  bool compressed = false;    // a compression coding was listed
   std::uint8_t host_count = 0;
   bool conn_close = false;
   bool conn_keep_alive = false;

@@ -115,6 +115,7 @@ ParseError on_transfer_encoding(HeadState& st, std::string_view v) {
     for (std::string_view known : {"gzip", "x-gzip", "deflate", "compress", "x-compress"}) {
       if (iequals(c, known)) {
         f.chunked_last = false;
+        f.compressed = true;
         return ParseError::kNone;
       }
     }

@@ -31,6 +31,7 @@ ParseStatus RequestParser::parse(std::string_view buf, RequestHead& head) {
   head.keep_alive = f.keep_alive;
   head.expect_continue = f.expect_continue;
   head.upgrade = f.conn_upgrade;
+  head.compressed_transfer = f.compressed;
   head.head_size = st_.pos;
   return ParseStatus::kComplete;
 }

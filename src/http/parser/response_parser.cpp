@@ -29,6 +29,7 @@ ParseStatus ResponseParser::parse(std::string_view buf, ResponseHead& head, bool
   head.framing = f.framing;
   head.content_length = f.framing == BodyFraming::kContentLength ? f.content_length : 0;
   head.keep_alive = f.keep_alive;
+  head.compressed_transfer = f.compressed;
   head.head_size = st_.pos;
   return ParseStatus::kComplete;
 }

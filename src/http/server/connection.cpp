@@ -111,6 +111,14 @@ Task<void> Connection::run() {
         close = true;
         break;
       }
+      if (req_.head_.compressed_transfer) {
+        // RFC 9112 §6.1: a transfer coding we do not decode gets 501; the body cannot be
+        // skipped safely either, so the connection closes.
+        render_error(out_, 501, "transfer coding not implemented", req_.head_.version_minor);
+        stats.count_response(501);
+        close = true;
+        break;
+      }
       co_await answer(close);
       compact_and_absorb_pending();
     }
