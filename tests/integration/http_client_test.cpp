@@ -110,7 +110,8 @@ TEST(HttpClientRaw, ChunkedAndUntilCloseResponses) {
       char buf[1024];
       auto n = co_await a->stream.read(buf, sizeof(buf));
       (void)n;
-      std::string reply = i == 0 ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      std::string reply = i == 0 ? "HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\n"
+                                   "Transfer-Encoding: chunked\r\n\r\n"
                                    "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
                                  : "HTTP/1.0 200 OK\r\n\r\nuntil the end";
       auto w = co_await a->stream.write_all(reply);
@@ -126,6 +127,10 @@ TEST(HttpClientRaw, ChunkedAndUntilCloseResponses) {
     ClientRequest plain;  // named: a braced temporary inside co_await trips g++ 12
     auto r1 = co_await client.request(addr, plain);
     auto r2 = co_await client.request(addr, plain);
+    // obs-fold in a response is unfolded (RFC 9112 §5.2: a user agent MUST accept it).
+    if (r1) {
+      EXPECT_EQ(r1->header("x-folded"), "a   b");
+    }
     co_return std::pair{r1 ? r1->body : r1.error().message(), r2 ? r2->body : r2.error().message()};
   }(addr));
   EXPECT_EQ(a, "hello world");

@@ -92,8 +92,12 @@ inline constexpr ResponseCase kResponseCases[] = {
     {"ICY 200 OK\r\n\r\n"sv, err(ParseError::kBadVersion, kVersion)},
     {"\r\nHTTP/1.1 200 OK\r\n\r\n"sv, err(ParseError::kBadVersion, kVersion)},
 
-    // Fields follow the same rules as in requests.
-    {OK200 "X: a\r\n b\r\n\r\n"sv, err(ParseError::kObsFold, kFold)},
+    // Fields follow the same rules as in requests, but for obs-fold, which a user agent MUST
+    // accept (RFC 9112 §5.2): the fold extends the previous field's value.
+    {OK200 "X: a\r\n b\r\n\r\n"sv, kOk, {.framing = 3, .keep_alive = 0, .headers = 1}},
+    {OK200 "X: a\r\n\t b \r\nY: c\r\n\r\n"sv, kOk, {.framing = 3, .keep_alive = 0, .headers = 2}},
+    {"HTTP/1.1 200 OK\r\n folded-first: x\r\n\r\n"sv, err(ParseError::kObsFold, kFold)},
+    {OK200 "Content-Length: 1\r\n 2\r\n\r\n"sv, err(ParseError::kObsFold, kFold)},
     {OK200 "Content-Length : 5\r\n\r\n"sv, err(ParseError::kWhitespaceBeforeColon, kColon)},
     {OK200 "Bad Name: 5\r\n\r\n"sv, err(ParseError::kBadHeaderName, kName)},
     {OK200 "X: \x01\r\n\r\n"sv, err(ParseError::kBadHeaderValue, kValue)},

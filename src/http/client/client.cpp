@@ -98,7 +98,14 @@ Task<IoResult<Exchange>> read_response(net::TcpStream& s, std::string& buf, bool
   Exchange ex;
   ex.response.status = h.status;
   ex.response.version_minor = h.version_minor;
-  for (const auto& f : h.headers) ex.response.headers.emplace_back(f.name, f.value);
+  for (const auto& f : h.headers) {
+    auto& [name, value] = ex.response.headers.emplace_back(f.name, f.value);
+    (void)name;
+    // Unfold obs-fold (RFC 9112 §5.2): the parser extends a folded value over the line break.
+    for (char& c : value) {
+      if (c == '\r' || c == '\n') c = ' ';
+    }
+  }
   const bool keep_alive = h.keep_alive;
   const auto framing = h.framing;
   const std::uint64_t length = h.content_length;
