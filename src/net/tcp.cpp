@@ -39,6 +39,62 @@ TransferAwaiter::TransferAwaiter(int fd, std::uint64_t id, const iovec* iov, int
   op_.iovcnt = iovcnt;
 }
 
+DeadlineTransferAwaiter::DeadlineTransferAwaiter(detail::OpKind kind, int fd, std::uint64_t id,
+                                                 void* buf, std::size_t len,
+                                                 Clock::time_point deadline) noexcept
+    : deadline_(deadline) {
+  op_.kind = kind;
+  op_.fd = fd;
+  op_.source_id = id;
+  op_.buf = buf;
+  op_.len = len;
+}
+
+DeadlineTransferAwaiter::~DeadlineTransferAwaiter() {
+  disarm();
+}
+
+bool DeadlineTransferAwaiter::await_suspend(std::coroutine_handle<> h) {
+  if (deadline_ <= Clock::now()) {
+    timed_out_ = true;
+    return false;
+  }
+  if (!OpAwaiter::await_suspend(h)) return false;  // done at once
+  if (!op_.pending) return true;                   // done at once, yielding for the budget
+  // The operation and the timer both live on this worker: pin the task until one of them
+  // ends, so that it resumes (and disarms the other) here.
+  task_ = op_.task;
+  entry_.ctx = this;
+  entry_.on_fire = &DeadlineTransferAwaiter::on_deadline;
+  detail::timer_arm(entry_, deadline_);
+  task_->pins.fetch_add(1, std::memory_order_relaxed);
+  pinned_ = true;
+  return true;
+}
+
+void DeadlineTransferAwaiter::on_deadline(detail::TimerEntry* e) noexcept {
+  auto* self = static_cast<DeadlineTransferAwaiter*>(e->ctx);
+  if (!self->op_.pending) return;  // completed just before; its wake is on the way
+  self->driver_->cancel(self->op_);
+  self->timed_out_ = true;
+  self->op_.done.store(true, std::memory_order_release);
+  detail::task_wake(self->task_);
+}
+
+IoResult<std::size_t> DeadlineTransferAwaiter::await_resume() noexcept {
+  disarm();
+  if (timed_out_) return std::make_error_code(std::errc::timed_out);
+  return io_result_from<std::size_t>(op_.result);
+}
+
+void DeadlineTransferAwaiter::disarm() noexcept {
+  detail::timer_disarm(entry_);
+  if (pinned_) {
+    task_->pins.fetch_sub(1, std::memory_order_relaxed);
+    pinned_ = false;
+  }
+}
+
 Socket::Socket(int fd) : fd_(fd), id_(detail::next_source_id()) {
   if (fd_ >= 0) {
     int flags = ::fcntl(fd_, F_GETFL);

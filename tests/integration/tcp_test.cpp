@@ -182,3 +182,38 @@ TEST(Tcp, ReusePortListeners) {
 }
 
 }  // namespace
+
+namespace {
+
+// Reads and writes with a deadline: cancelled and reported as timed_out when it passes, and the
+// stream stays usable afterwards.
+TEST(TcpDeadline, ReadAndWriteDeadlines) {
+  auto rt = zokio::test::make_runtime();
+  auto [read_timeout, past, then_data, write_timeout] = rt.block_on(
+      []() -> Task<std::tuple<std::error_code, std::error_code, std::string, std::error_code>> {
+        auto l = TcpListener::bind(loopback()).value();
+        auto c = (co_await TcpStream::connect(l.local_addr().value())).value();
+        auto s = std::move((co_await l.accept()).value().stream);
+        char buf[16];
+        auto r1 = co_await s.read(buf, sizeof(buf), zokio::Clock::now() + 20ms);
+        auto r2 = co_await s.read(buf, sizeof(buf), zokio::Clock::now() - 1ms);
+        auto w = co_await c.write_all("late");
+        (void)w;
+        auto r3 = co_await s.read(buf, sizeof(buf), zokio::Clock::now() + 1s);
+        std::string data = r3 ? std::string(buf, *r3) : r3.error().message();
+        // The peer (c) never reads: writes fill both buffers and then time out.
+        std::vector<char> chunk(1 << 20, 'x');
+        std::error_code werr;
+        for (int i = 0; i < 256 && !werr; ++i) {
+          auto n = co_await s.write(chunk.data(), chunk.size(), zokio::Clock::now() + 50ms);
+          if (!n) werr = n.error();
+        }
+        co_return std::tuple{r1.error(), r2.error(), data, werr};
+      }());
+  EXPECT_EQ(read_timeout, std::errc::timed_out);
+  EXPECT_EQ(past, std::errc::timed_out);
+  EXPECT_EQ(then_data, "late");
+  EXPECT_EQ(write_timeout, std::errc::timed_out);
+}
+
+}  // namespace
