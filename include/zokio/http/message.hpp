@@ -78,11 +78,19 @@ class Response {
   Response() = default;
   explicit Response(int status) : status_(status) {}
 
+  // text() and json() name their Content-Type by a string literal: building them allocates
+  // nothing beyond the body (none at all for a body that fits std::string's inline buffer).
   static Response text(std::string body, int status = 200) {
-    return Response(status).with_body(std::move(body), "text/plain; charset=utf-8");
+    Response r(status);
+    r.body_ = std::move(body);
+    r.static_type_ = "text/plain; charset=utf-8";
+    return r;
   }
   static Response json(std::string body, int status = 200) {
-    return Response(status).with_body(std::move(body), "application/json");
+    Response r(status);
+    r.body_ = std::move(body);
+    r.static_type_ = "application/json";
+    return r;
   }
   static Response bytes(std::string body, std::string content_type, int status = 200) {
     return Response(status).with_body(std::move(body), std::move(content_type));
@@ -94,19 +102,27 @@ class Response {
   static Response stream(Producer producer, std::string content_type, int status = 200) {
     Response r(status);
     r.producer_ = std::move(producer);
-    r.header("Content-Type", std::move(content_type));
+    r.content_type(std::move(content_type));
     return r;
   }
 
   // Adds a header (names and values are checked when the response is written: a CR, LF or
-  // NUL in either turns the response into a 500 rather than a header injection).
+  // NUL in either turns the response into a 500 rather than a header injection). A
+  // Content-Type header replaces the response's content type.
   Response& header(std::string name, std::string value) {
+    if (is_content_type(name)) return content_type(std::move(value));
     headers_.emplace_back(std::move(name), std::move(value));
     return *this;
   }
-  Response& with_body(std::string body, std::string content_type) {
+  Response& content_type(std::string type) {
+    owned_type_ = std::move(type);
+    static_type_ = {};
+    type_owned_ = true;
+    return *this;
+  }
+  Response& with_body(std::string body, std::string content_type_value) {
     body_ = std::move(body);
-    return header("Content-Type", std::move(content_type));
+    return content_type(std::move(content_type_value));
   }
   Response& status(int s) noexcept {
     status_ = s;
@@ -119,6 +135,9 @@ class Response {
   }
 
   int status() const noexcept { return status_; }
+  std::string_view content_type() const noexcept {
+    return type_owned_ ? std::string_view(owned_type_) : static_type_;
+  }
   const std::string& body() const noexcept { return body_; }
   const std::vector<std::pair<std::string, std::string>>& headers() const noexcept {
     return headers_;
@@ -128,8 +147,22 @@ class Response {
   const Producer& producer() const noexcept { return producer_; }
 
  private:
+  static bool is_content_type(std::string_view name) noexcept {
+    constexpr std::string_view kName = "content-type";
+    if (name.size() != kName.size()) return false;
+    for (std::size_t i = 0; i < kName.size(); ++i) {
+      char c = name[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != kName[i]) return false;
+    }
+    return true;
+  }
+
   int status_ = 200;
   bool close_ = false;
+  bool type_owned_ = false;
+  std::string_view static_type_;  // a string literal (text(), json())
+  std::string owned_type_;
   std::vector<std::pair<std::string, std::string>> headers_;
   std::string body_;
   Producer producer_;

@@ -1,6 +1,7 @@
 // Response rendering (see response_writer.hpp).
 #include "http/server/response_writer.hpp"
 
+#include <array>
 #include <charconv>
 
 #include "http/server/date_cache.hpp"
@@ -89,12 +90,28 @@ void append_number(std::string& out, std::uint64_t v) {
   out.append(buf, end);
 }
 
+// "HTTP/1.1 200 OK\r\nServer: zokio\r\nDate: " for every status and both versions, built once:
+// each response then appends its prefix, the cached date and a CRLF.
+struct StatusPrefixes {
+  std::array<std::string, 900> v10, v11;  // index: status - 100
+  StatusPrefixes() {
+    for (int status = 100; status <= 999; ++status) {
+      for (int minor : {0, 1}) {
+        std::string& p = (minor == 0 ? v10 : v11)[static_cast<std::size_t>(status - 100)];
+        p.append(minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
+        append_number(p, static_cast<std::uint64_t>(status));
+        p.push_back(' ');
+        p.append(reason_phrase(status));
+        p.append("\r\nServer: zokio\r\nDate: ");
+      }
+    }
+  }
+};
+
 void append_status_line(std::string& out, int status, int version_minor) {
-  out.append(version_minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
-  append_number(out, static_cast<std::uint64_t>(status));
-  out.push_back(' ');
-  out.append(reason_phrase(status));
-  out.append("\r\nServer: zokio\r\nDate: ");
+  static const StatusPrefixes prefixes;
+  out.append(
+      (version_minor == 0 ? prefixes.v10 : prefixes.v11)[static_cast<std::size_t>(status - 100)]);
   out.append(http_date_now());
   out.append("\r\n");
 }
@@ -127,7 +144,7 @@ bool reserved(std::string_view name) noexcept {
 
 bool render_response(std::string& out, const Response& r, const RenderOptions& opts) {
   const int status = r.status();
-  bool ok = status >= 100 && status <= 999;
+  bool ok = status >= 100 && status <= 999 && safe_field(r.content_type(), false);
   for (const auto& [name, value] : r.headers()) {
     if (!ok) break;
     ok = safe_field(name, true) && safe_field(value, false);
@@ -137,6 +154,11 @@ bool render_response(std::string& out, const Response& r, const RenderOptions& o
     return false;
   }
   append_status_line(out, status, opts.version_minor);
+  if (!r.content_type().empty()) {
+    out.append("Content-Type: ");
+    out.append(r.content_type());
+    out.append("\r\n");
+  }
   for (const auto& [name, value] : r.headers()) {
     if (reserved(name)) continue;
     out.append(name);
