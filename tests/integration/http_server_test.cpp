@@ -242,6 +242,37 @@ TEST_F(HttpServer, ExpectContinueOnlyWhenTheBodyIsRead) {
   EXPECT_EQ(r[1].body, "data");
 }
 
+TEST_F(HttpServer, NoContinueWhenTheBodyIsNotRead) {
+  start();
+  auto r = rt_.block_on([](SocketAddr addr) -> Task<std::vector<Reply>> {
+    auto s = (co_await TcpStream::connect(addr)).value();
+    auto w = co_await s.write_all(
+        "POST /ignore-body HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: "
+        "100-continue\r\n\r\n");
+    (void)w;
+    auto replies = co_await read_replies(s, 2);  // the final answer, then the close
+    co_return replies;
+  }(addr_));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, 200);
+  EXPECT_NE(r[0].head.find("Connection: close"), std::string::npos);
+}
+
+TEST_F(HttpServer, UnreadLargeBodyClosesTheConnection) {
+  start();
+  auto r = rt_.block_on([](SocketAddr addr) -> Task<std::vector<Reply>> {
+    auto s = (co_await TcpStream::connect(addr)).value();
+    auto w = co_await s.write_all(
+        "POST /ignore-body HTTP/1.1\r\nHost: t\r\nContent-Length: 5000000\r\n\r\npartial");
+    (void)w;
+    auto replies = co_await read_replies(s, 2);
+    co_return replies;
+  }(addr_));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].body, "ignored\n");
+  EXPECT_NE(r[0].head.find("Connection: close"), std::string::npos);
+}
+
 TEST_F(HttpServer, UnreadSmallBodyIsDrainedAndTheConnectionSurvives) {
   start();
   auto r = send(

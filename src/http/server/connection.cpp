@@ -44,6 +44,7 @@ class Connection {
   Task<bool> stream_body(const Response& resp);
   Task<bool> discard_body();
   Task<bool> flush();
+  Task<void> linger_close();
   Task<bool> send_continue_if_expected();
   // Reads into [p, p+n) before `deadline`; nullopt on timeout (counted).
   Task<std::optional<IoResult<std::size_t>>> read_until(char* p, std::size_t n,
@@ -123,7 +124,7 @@ Task<void> Connection::run() {
       if (!sent) co_return;
     }
     if (close || (st_.draining.load(std::memory_order_acquire) && start_ == len_)) {
-      (void)stream_.shutdown(net::TcpStream::Shutdown::kWrite);
+      co_await linger_close();
       co_return;
     }
     compact_and_absorb_pending();
@@ -198,8 +199,14 @@ Task<void> Connection::answer(bool& close) {
     resp = Response::text("internal server error\n", 500);
   }
   if (!body_done_ && !body_failed_) {
-    bool skipped = co_await discard_body();
-    if (!skipped) close = true;
+    if (head.expect_continue && !continue_sent_) {
+      // The client is waiting for 100 Continue before it sends the body, and will not get
+      // one: answer, then close (RFC 9110 §10.1.1), rather than wait for a body to drain.
+      close = true;
+    } else {
+      bool skipped = co_await discard_body();
+      if (!skipped) close = true;
+    }
   }
   if (body_failed_) close = true;
   ++served_;
@@ -288,6 +295,22 @@ Task<std::optional<IoResult<std::size_t>>> Connection::read_until(char* p, std::
     co_return std::nullopt;
   }
   co_return r;
+}
+
+// Closing a socket with unread input makes the kernel send a reset, which can destroy the
+// response still on its way to the client. So: send FIN, then read and discard what the client
+// is still sending, for a short while, before closing (nginx's "lingering close").
+Task<void> Connection::linger_close() {
+  (void)stream_.shutdown(net::TcpStream::Shutdown::kWrite);
+  constexpr auto kLinger = std::chrono::milliseconds(500);
+  constexpr std::size_t kMaxDiscard = 1 << 20;
+  const auto deadline = Clock::now() + kLinger;
+  std::size_t discarded = 0;
+  while (discarded < kMaxDiscard) {
+    auto n = co_await stream_.read(in_.data(), in_.size(), deadline);
+    if (!n || *n == 0) break;  // end of stream, error or deadline
+    discarded += *n;
+  }
 }
 
 Task<bool> Connection::flush() {
