@@ -242,6 +242,34 @@ TEST_F(HttpServer, ExpectContinueOnlyWhenTheBodyIsRead) {
   EXPECT_EQ(r[1].body, "data");
 }
 
+TEST_F(HttpServer, BodyTimeoutAndBadChunkedBodies) {
+  zokio::http::ServerConfig cfg;
+  cfg.timeouts.body = 200ms;
+  start(cfg);
+  // A body that stops arriving: body() fails with timed_out, the handler answers 400, and the
+  // connection closes.
+  auto stalled = rt_.block_on(
+      [](SocketAddr addr) -> Task<std::pair<std::vector<Reply>, zokio::Clock::duration>> {
+        auto s = (co_await TcpStream::connect(addr)).value();
+        auto start = zokio::Clock::now();
+        auto w = co_await s.write_all(
+            "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly some");
+        (void)w;
+        auto r = co_await read_replies(s, 2);
+        co_return std::pair{r, zokio::Clock::now() - start};
+      }(addr_));
+  ASSERT_EQ(stalled.first.size(), 1u);
+  EXPECT_EQ(stalled.first[0].status, 400);
+  EXPECT_NE(stalled.first[0].body.find("timed out"), std::string::npos);
+  EXPECT_NE(stalled.first[0].head.find("Connection: close"), std::string::npos);
+  EXPECT_LT(stalled.second, 3s);
+  // A malformed chunk size: body() fails, 400, close.
+  auto bad = send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 2);
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_EQ(bad[0].status, 400);
+  EXPECT_NE(bad[0].head.find("Connection: close"), std::string::npos);
+}
+
 TEST_F(HttpServer, NoContinueWhenTheBodyIsNotRead) {
   start();
   auto r = rt_.block_on([](SocketAddr addr) -> Task<std::vector<Reply>> {
