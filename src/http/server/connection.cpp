@@ -37,6 +37,7 @@ class Connection {
   Task<void> run();
   Task<IoResult<std::string_view>> read_body();
   Task<IoResult<std::string_view>> read_body_piece();
+  Task<std::error_code> decode_chunked(bool whole, Clock::time_point deadline);
   Task<IoResult<void>> write_chunk(std::string_view data);
 
  private:
@@ -414,11 +415,19 @@ Task<IoResult<std::string_view>> Connection::read_body_piece() {
   }
   // Chunked: decode what is buffered, else read; at most one read per piece.
   body_.clear();
+  auto err = co_await decode_chunked(/*whole=*/false, deadline);
+  if (err) co_return err;
+  co_return std::string_view(body_);
+}
+
+// Appends decoded chunked data to body_: what is buffered first, then reads until some data
+// arrived (or, with `whole`, until the last chunk). Bytes after the body go to pending_.
+Task<std::error_code> Connection::decode_chunked(bool whole, Clock::time_point deadline) {
   auto append = [this](std::string_view d) { body_.append(d); };
   auto res = chunked_.decode(std::string_view(in_.data() + start_, len_ - start_), append);
   start_ += res.consumed;
   std::string scratch;
-  while (body_.empty() && res.status == ParseStatus::kIncomplete) {
+  while (res.status == ParseStatus::kIncomplete && (whole || body_.empty())) {
     if (scratch.empty()) scratch.resize(kScratch);
     auto r = co_await read_until(scratch.data(), scratch.size(), deadline);
     if (!r || !*r || **r == 0) {
@@ -436,7 +445,7 @@ Task<IoResult<std::string_view>> Connection::read_body_piece() {
                                                                        : std::errc::bad_message);
   }
   if (res.status == ParseStatus::kComplete) body_done_ = true;
-  co_return std::string_view(body_);
+  co_return std::error_code{};
 }
 
 Task<IoResult<std::string_view>> Connection::read_body() {
@@ -476,27 +485,8 @@ Task<IoResult<std::string_view>> Connection::read_body() {
   }
   // Chunked.
   body_.clear();
-  auto append = [this](std::string_view d) { body_.append(d); };
-  auto res = chunked_.decode(std::string_view(in_.data() + start_, len_ - start_), append);
-  start_ += res.consumed;
-  std::string scratch;
-  while (res.status == ParseStatus::kIncomplete) {
-    if (scratch.empty()) scratch.resize(kScratch);
-    auto r = co_await read_until(scratch.data(), scratch.size(), deadline);
-    if (!r || !*r || **r == 0) {
-      body_failed_ = true;
-      co_return r && !*r ? (*r).error() : std::make_error_code(std::errc::timed_out);
-    }
-    slot_.stats.bytes_in.fetch_add(**r, std::memory_order_relaxed);
-    std::string_view got(scratch.data(), **r);
-    res = chunked_.decode(got, append);
-    if (res.status == ParseStatus::kComplete) pending_.append(got.substr(res.consumed));
-  }
-  if (res.status == ParseStatus::kError) {
-    body_failed_ = true;
-    co_return std::make_error_code(status_for(chunked_.error()) == 413 ? std::errc::message_size
-                                                                       : std::errc::bad_message);
-  }
+  auto err = co_await decode_chunked(/*whole=*/true, deadline);
+  if (err) co_return err;
   body_done_ = true;
   body_view_ = body_;
   co_return body_view_;
