@@ -51,10 +51,7 @@ class Connection {
   Task<std::optional<IoResult<std::size_t>>> read_until(char* p, std::size_t n,
                                                         Clock::time_point deadline);
   void compact_and_absorb_pending();
-  void set_idle(bool idle) {
-    std::lock_guard lock(slot_.mu);
-    entry_->idle = idle;
-  }
+  void set_idle(bool idle) noexcept { entry_->idle.store(idle, std::memory_order_release); }
   std::size_t max_buffer() const noexcept {
     return st_.config.limits.max_request_line + st_.config.limits.max_header_bytes + 1024;
   }

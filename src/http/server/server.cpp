@@ -54,7 +54,7 @@ void abort_connections(ServerState& st, bool idle_only) {
   for (auto& slot : st.slots) {
     std::lock_guard lock(slot->mu);
     for (auto& c : slot->conns) {
-      if (!idle_only || c.idle) c.handle.abort();
+      if (!idle_only || c.idle.load(std::memory_order_acquire)) c.handle.abort();
     }
   }
 }

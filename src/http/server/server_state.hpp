@@ -32,11 +32,13 @@ struct alignas(64) WorkerStats {
 
 struct ConnEntry {
   JoinHandle<void> handle;
-  bool idle = false;  // waiting for the next request: shutdown may close it at once
+  // Waiting for the next request: shutdown may close it at once. Atomic, so that the connection
+  // flips it around every keep-alive wait without taking the registry lock.
+  std::atomic<bool> idle{false};
 };
 
 struct WorkerSlot {
-  std::mutex mu;  // guards conns (shutdown reads it from another thread)
+  std::mutex mu;  // guards the list itself (insert, erase, shutdown's walk)
   std::list<ConnEntry> conns;
   WorkerStats stats;
 };
