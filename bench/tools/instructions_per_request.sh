@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Instructions per request of hello_http under callgrind (user-space instructions, repeatable
-# whatever else the machine does): one run serving N keep-alive requests, minus an idle start
-# and stop, divided by N.
+# Instructions per request of hello_http under callgrind (user-space instructions): one run
+# serving N keep-alive requests, minus an idle start and stop, divided by N. Repeatable to
+# within 0.5% on an idle machine; under other load the server's loop runs differently and the
+# count moves (up to 25% seen), so compare builds back to back on a quiet machine.
 #
 #   bench/tools/instructions_per_request.sh [BINARY] [N] [BATCH]
 #     BINARY  default build/release/examples/hello_http
