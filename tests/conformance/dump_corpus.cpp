@@ -1,8 +1,7 @@
 // Differential conformance test, step 1: writes the HTTP parser's test tables as a corpus.
 //
 // Usage: dump_corpus OUT_DIR. Every row of tests/unit/http_request_cases.hpp,
-// http_response_cases.hpp and (through chunked_rows.inc, which run.sh cuts out of
-// tests/unit/http_chunked_test.cpp) the chunked decoder table becomes OUT_DIR/<id>.bin (its raw
+// http_response_cases.hpp and http_chunked_cases.hpp becomes OUT_DIR/<id>.bin (its raw
 // bytes) and one JSON line of OUT_DIR/index.jsonl with Zokio's outcome, computed here by running
 // the parser on the bytes. A chunked row is sent as the body of a chunked POST request.
 // Exits 1 if an outcome differs from what the table expects (the unit tests would fail too).
@@ -14,25 +13,14 @@
 #include <string>
 #include <string_view>
 
+#include "../unit/http_chunked_cases.hpp"
 #include "../unit/http_request_cases.hpp"
 #include "../unit/http_response_cases.hpp"
 
 namespace zokio::http::test {
 namespace chunked {
 
-// The shape of http_chunked_test.cpp's rows, so its table compiles here unchanged.
-struct Row {
-  std::string_view in;
-  ParseStatus status;
-  ParseError error;
-  std::string_view body;
-  std::string_view rfc = {};
-};
-constexpr auto kOk = ParseStatus::kComplete;
-constexpr auto kMore = ParseStatus::kIncomplete;
-constexpr auto kErr = ParseStatus::kError;
-using E = ParseError;
-#include "chunked_rows.inc"  // constexpr Row kRows[] = {...};
+using namespace chunked_cases;
 
 constexpr std::string_view kHead =
     "POST /chunked HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n";

@@ -33,11 +33,8 @@ if [ ${#runs[@]} -eq 0 ]; then
 fi
 
 mkdir -p "$out"
-# The chunked decoder's rows live in a test .cpp; dump_corpus includes just the table.
-sed -n '/^constexpr Row kRows\[\] = {/,/^};/p' tests/unit/http_chunked_test.cpp \
-  >"$out/chunked_rows.inc"
 echo "conformance: building $out/dump_corpus"
-g++ -std=c++20 -O1 -Iinclude -Isrc -I"$out" $here/dump_corpus.cpp src/http/parser/*.cpp \
+g++ -std=c++20 -O1 -Iinclude -Isrc $here/dump_corpus.cpp src/http/parser/*.cpp \
   -o "$out/dump_corpus"
 
 rm -rf "$corpus"

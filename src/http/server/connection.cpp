@@ -47,6 +47,7 @@ class Connection {
   Task<bool> flush();
   Task<void> linger_close();
   Task<bool> send_continue_if_expected();
+  Task<std::error_code> start_body_read();
   // Reads into [p, p+n) before `deadline`; nullopt on timeout (counted).
   Task<std::optional<IoResult<std::size_t>>> read_until(char* p, std::size_t n,
                                                         Clock::time_point deadline);
@@ -383,11 +384,18 @@ Task<bool> Connection::send_continue_if_expected() {
   co_return sent;
 }
 
-Task<IoResult<std::string_view>> Connection::read_body_piece() {
-  if (body_done_) co_return std::string_view{};
+// What both body readers check first: an earlier failure, and the 100 Continue owed.
+Task<std::error_code> Connection::start_body_read() {
   if (body_failed_) co_return std::make_error_code(std::errc::bad_message);
   bool continued = co_await send_continue_if_expected();
   if (!continued) co_return std::make_error_code(std::errc::connection_aborted);
+  co_return std::error_code{};
+}
+
+Task<IoResult<std::string_view>> Connection::read_body_piece() {
+  if (body_done_) co_return std::string_view{};
+  auto refused = co_await start_body_read();
+  if (refused) co_return refused;
   const auto deadline = Clock::now() + st_.config.timeouts.body;
   if (framing_ == BodyFraming::kContentLength) {
     const std::uint64_t avail = len_ - start_;
@@ -447,9 +455,8 @@ Task<std::error_code> Connection::decode_chunked(bool whole, Clock::time_point d
 
 Task<IoResult<std::string_view>> Connection::read_body() {
   if (body_done_) co_return body_view_;
-  if (body_failed_) co_return std::make_error_code(std::errc::bad_message);
-  bool continued = co_await send_continue_if_expected();
-  if (!continued) co_return std::make_error_code(std::errc::connection_aborted);
+  auto refused = co_await start_body_read();
+  if (refused) co_return refused;
   const auto deadline = Clock::now() + st_.config.timeouts.body;
   if (framing_ == BodyFraming::kContentLength) {
     const std::uint64_t avail = len_ - start_;
