@@ -25,6 +25,7 @@ enum class OpKind : std::uint8_t {
   kSendMsg,
   kRead,
   kWrite,
+  kPollOut,  // completes when the socket can take more data (for sendfile)
 };
 
 struct IoOp {

@@ -2,8 +2,10 @@
 // demand) and Response (status, headers, body) with builders for the common cases.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,6 +22,7 @@ namespace zokio::http {
 namespace detail {
 class Connection;
 }
+class Router;
 
 // Handed to a streaming response's producer: each write() sends one chunk of the body at once
 // (chunked transfer coding; close-delimited for an HTTP/1.0 client).
@@ -32,6 +35,19 @@ class BodyWriter {
   friend class detail::Connection;
   explicit BodyWriter(detail::Connection* conn) noexcept : conn_(conn) {}
   detail::Connection* conn_;
+};
+
+// An open file descriptor shared by the responses that send it (closed with the last one).
+class OpenFile {
+ public:
+  explicit OpenFile(int fd) noexcept : fd_(fd) {}
+  ~OpenFile();
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+  int fd() const noexcept { return fd_; }
+
+ private:
+  int fd_;
 };
 
 class Request {
@@ -51,6 +67,14 @@ class Request {
   std::string_view header(std::string_view name) const noexcept { return head_.header(name); }
   const net::SocketAddr& peer() const noexcept { return peer_; }
   bool has_body() const noexcept { return head_.framing != BodyFraming::kNone; }
+  // A path parameter captured by the Router (`/users/:id` -> param("id"), `/files/*rest` ->
+  // param("rest")), as it appears in the target (still percent-encoded); empty if absent.
+  std::string_view param(std::string_view name) const noexcept {
+    for (std::size_t i = 0; i < param_count_; ++i) {
+      if (params_[i].first == name) return params_[i].second;
+    }
+    return {};
+  }
 
   // Reads the whole body (Content-Length or chunked, up to the server's body limit), sending
   // "100 Continue" first if the client asked for it. An error (timeout, reset, bad chunked
@@ -64,6 +88,8 @@ class Request {
 
  private:
   friend class detail::Connection;
+  friend class Router;
+  static constexpr std::size_t kMaxParams = 8;
   std::size_t query_at() const noexcept {
     auto q = head_.target.find('?');
     return q == std::string_view::npos ? head_.target.size() : q;
@@ -71,6 +97,8 @@ class Request {
   RequestHead head_;
   net::SocketAddr peer_;
   detail::Connection* conn_ = nullptr;
+  std::array<std::pair<std::string_view, std::string_view>, kMaxParams> params_{};
+  std::size_t param_count_ = 0;
 };
 
 class Response {
@@ -102,6 +130,19 @@ class Response {
   static Response stream(Producer producer, std::string content_type, int status = 200) {
     Response r(status);
     r.producer_ = std::move(producer);
+    r.content_type(std::move(content_type));
+    return r;
+  }
+
+  // A byte range of a file as the body, sent with sendfile(2): from the page cache to the
+  // socket without a copy through user space. The file must not shrink while it is sent (the
+  // connection closes if it does, since the length was promised in Content-Length).
+  static Response file(std::shared_ptr<const OpenFile> file, std::uint64_t offset,
+                       std::uint64_t length, std::string content_type, int status = 200) {
+    Response r(status);
+    r.file_ = std::move(file);
+    r.file_offset_ = offset;
+    r.file_length_ = length;
     r.content_type(std::move(content_type));
     return r;
   }
@@ -144,6 +185,17 @@ class Response {
   }
   bool closes() const noexcept { return close_; }
   bool streaming() const noexcept { return static_cast<bool>(producer_); }
+  const std::shared_ptr<const OpenFile>& file() const noexcept { return file_; }
+  std::uint64_t file_offset() const noexcept { return file_offset_; }
+  // The length of the body, whether it is a string or a file range.
+  std::uint64_t body_size() const noexcept { return file_ ? file_length_ : body_.size(); }
+  // Replaces a string body (middleware such as compression); drops a file body.
+  void set_body(std::string body) {
+    body_ = std::move(body);
+    file_.reset();
+  }
+  // A header's first value, matched case-insensitively; empty if absent.
+  std::string_view header_value(std::string_view name) const noexcept;
   const Producer& producer() const noexcept { return producer_; }
 
  private:
@@ -166,6 +218,12 @@ class Response {
   std::vector<std::pair<std::string, std::string>> headers_;
   std::string body_;
   Producer producer_;
+  std::shared_ptr<const OpenFile> file_;
+  std::uint64_t file_offset_ = 0;
+  std::uint64_t file_length_ = 0;
 };
+
+// What a server runs for each request.
+using Handler = std::function<Task<Response>(Request&)>;
 
 }  // namespace zokio::http

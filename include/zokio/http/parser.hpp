@@ -65,6 +65,7 @@ inline constexpr std::size_t kParseErrorCount =
 int status_for(ParseError e) noexcept;                // the HTTP status a server answers with
 std::string_view to_string(ParseError e) noexcept;    // a short sentence for logs
 std::string_view rfc_section(ParseError e) noexcept;  // e.g. "RFC 9112 §5.1"
+std::string_view name(ParseError e) noexcept;         // an identifier: "bad_header_name"
 
 struct ParseLimits {
   std::size_t max_request_line =

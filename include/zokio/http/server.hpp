@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "zokio/http/message.hpp"
 #include "zokio/http/parser.hpp"
@@ -69,9 +70,8 @@ struct ServerStats {
   std::uint64_t timeouts = 0;
   std::uint64_t handler_errors = 0;  // handlers that threw (answered 500)
   LatencyHistogram latency;
+  std::uint64_t latency_sum_us = 0;  // sum of every request's latency (for a mean)
 };
-
-using Handler = std::function<Task<Response>(Request&)>;
 
 namespace detail {
 struct ServerState;
@@ -94,6 +94,8 @@ class Server {
   // The bound address (with the real port if the configured one was 0), once run() started.
   net::SocketAddr local_address() const;
   ServerStats stats() const;
+  // The same figures for each worker (index = worker), empty before run().
+  std::vector<ServerStats> worker_stats() const;
 
  private:
   std::shared_ptr<detail::ServerState> state_;

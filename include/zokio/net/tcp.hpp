@@ -154,6 +154,11 @@ class TcpStream : public Socket {
     return DeadlineTransferAwaiter(detail::OpKind::kSend, fd(), id(), const_cast<void*>(buf), len,
                                    deadline);
   }
+  // Waits until the socket can take more data (the result is the poll event mask), for
+  // writers that send with a syscall of their own, such as sendfile.
+  DeadlineTransferAwaiter wait_writable(Clock::time_point deadline) noexcept {
+    return DeadlineTransferAwaiter(detail::OpKind::kPollOut, fd(), id(), nullptr, 0, deadline);
+  }
   // Gathers several buffers into one send. `iov` must stay valid until the await completes.
   TransferAwaiter writev(const iovec* iov, int iovcnt) noexcept {
     return TransferAwaiter(fd(), id(), iov, iovcnt);

@@ -3,7 +3,10 @@
 // output buffer and sends them with one write. Request heads are views into the input buffer,
 // which therefore never moves while a handler runs; bytes that arrive for the next request
 // while a chunked body is read wait in `pending_` until the handler is done.
+#include <sys/sendfile.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 
@@ -43,6 +46,7 @@ class Connection {
  private:
   Task<void> answer(bool& close);
   Task<bool> stream_body(const Response& resp);
+  Task<bool> send_file(const Response& resp);
   Task<bool> discard_body();
   Task<bool> flush();
   Task<void> linger_close();
@@ -218,6 +222,7 @@ Task<void> Connection::answer(bool& close) {
   int status = resp.status();
   const bool bodiless = status < 200 || status == 204 || status == 304;
   const bool stream = resp.streaming() && !opts.head_request && !bodiless;
+  const bool file = resp.file() && !opts.head_request && !bodiless;
   if (stream && head.version_minor == 0) close = true;  // no chunked coding: close-delimited
   opts.close = close;
   opts.chunked = stream && head.version_minor == 1;
@@ -229,12 +234,16 @@ Task<void> Connection::answer(bool& close) {
     chunked_out_ = opts.chunked;
     bool complete = co_await stream_body(resp);
     if (!complete) close = true;
+  } else if (file) {
+    bool complete = co_await send_file(resp);
+    if (!complete) close = true;
   }
   stats.requests_total.fetch_add(1, std::memory_order_relaxed);
   stats.count_response(status);
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
-  stats.latency[LatencyHistogram::bucket_of(static_cast<std::uint64_t>(micros.count()))].fetch_add(
-      1, std::memory_order_relaxed);
+  const auto us = static_cast<std::uint64_t>(micros.count());
+  stats.latency[LatencyHistogram::bucket_of(us)].fetch_add(1, std::memory_order_relaxed);
+  stats.latency_sum_us.fetch_add(us, std::memory_order_relaxed);
   parser_.reset();
   head_started_ = false;
   req_.conn_ = nullptr;
@@ -261,6 +270,38 @@ Task<bool> Connection::stream_body(const Response& resp) {
   if (threw) slot_.stats.handler_errors.fetch_add(1, std::memory_order_relaxed);
   if (threw || stream_failed_) co_return false;
   if (chunked_out_) out_.append("0\r\n\r\n");
+  co_return true;
+}
+
+// Sends the head (and earlier pipelined responses), then the file range with sendfile(2),
+// waiting for the socket to drain whenever it is full. False if the range could not be sent
+// whole (client gone, too slow, or the file shrank): the connection then closes.
+Task<bool> Connection::send_file(const Response& resp) {
+  bool sent = co_await flush();
+  if (!sent) co_return false;
+  const int file_fd = resp.file()->fd();
+  auto offset = static_cast<off_t>(resp.file_offset());
+  std::uint64_t left = resp.body_size();
+  const auto deadline = Clock::now() + st_.config.timeouts.write;
+  while (left > 0) {
+    constexpr std::uint64_t kMaxPerCall = 1 << 20;  // lets other tasks run between calls
+    ssize_t n = ::sendfile(stream_.fd(), file_fd, &offset,
+                           static_cast<std::size_t>(std::min(left, kMaxPerCall)));
+    if (n > 0) {
+      left -= static_cast<std::uint64_t>(n);
+      slot_.stats.bytes_out.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+      continue;
+    }
+    if (n == 0 || (errno != EAGAIN && errno != EINTR)) co_return false;  // shrank, or error
+    if (errno == EINTR) continue;
+    auto ready = co_await stream_.wait_writable(deadline);
+    if (!ready) {
+      if (ready.error() == std::errc::timed_out) {
+        slot_.stats.timeouts.fetch_add(1, std::memory_order_relaxed);
+      }
+      co_return false;
+    }
+  }
   co_return true;
 }
 

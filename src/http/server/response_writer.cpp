@@ -172,7 +172,7 @@ bool render_response(std::string& out, const Response& r, const RenderOptions& o
     out.append("Transfer-Encoding: chunked\r\n");
   } else if (!bodiless && !r.streaming()) {
     out.append("Content-Length: ");
-    append_number(out, r.body().size());
+    append_number(out, r.body_size());
     out.append("\r\n");
   }
   if (opts.close) {
@@ -181,7 +181,8 @@ bool render_response(std::string& out, const Response& r, const RenderOptions& o
     out.append("Connection: keep-alive\r\n");
   }
   out.append("\r\n");
-  if (!bodiless && !opts.head_request) out.append(r.body());
+  // A file body is sent after the head by the connection (sendfile).
+  if (!bodiless && !opts.head_request && !r.file()) out.append(r.body());
   return true;
 }
 

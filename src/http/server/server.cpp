@@ -164,26 +164,52 @@ net::SocketAddr Server::local_address() const {
   return state_->bound;
 }
 
-ServerStats Server::stats() const {
-  ServerStats s;
+std::vector<ServerStats> Server::worker_stats() const {
+  std::vector<ServerStats> out;
+  out.reserve(state_->slots.size());
   for (const auto& slot : state_->slots) {
     const auto& w = slot->stats;
-    s.connections_total += w.connections_total.load(std::memory_order_relaxed);
-    s.connections_active += w.connections_active.load(std::memory_order_relaxed);
-    s.requests_total += w.requests_total.load(std::memory_order_relaxed);
-    s.bytes_in += w.bytes_in.load(std::memory_order_relaxed);
-    s.bytes_out += w.bytes_out.load(std::memory_order_relaxed);
-    s.parse_errors += w.parse_errors.load(std::memory_order_relaxed);
-    s.timeouts += w.timeouts.load(std::memory_order_relaxed);
-    s.handler_errors += w.handler_errors.load(std::memory_order_relaxed);
+    ServerStats& s = out.emplace_back();
+    s.connections_total = w.connections_total.load(std::memory_order_relaxed);
+    s.connections_active = w.connections_active.load(std::memory_order_relaxed);
+    s.requests_total = w.requests_total.load(std::memory_order_relaxed);
+    s.bytes_in = w.bytes_in.load(std::memory_order_relaxed);
+    s.bytes_out = w.bytes_out.load(std::memory_order_relaxed);
+    s.parse_errors = w.parse_errors.load(std::memory_order_relaxed);
+    s.timeouts = w.timeouts.load(std::memory_order_relaxed);
+    s.handler_errors = w.handler_errors.load(std::memory_order_relaxed);
+    s.latency_sum_us = w.latency_sum_us.load(std::memory_order_relaxed);
     for (std::size_t c = 0; c < 6; ++c) {
-      s.responses_by_class[c] += w.responses_by_class[c].load(std::memory_order_relaxed);
+      s.responses_by_class[c] = w.responses_by_class[c].load(std::memory_order_relaxed);
     }
     for (std::size_t e = 0; e < kParseErrorCount; ++e) {
-      s.parse_errors_by_kind[e] += w.parse_errors_by_kind[e].load(std::memory_order_relaxed);
+      s.parse_errors_by_kind[e] = w.parse_errors_by_kind[e].load(std::memory_order_relaxed);
     }
     for (std::size_t b = 0; b < LatencyHistogram::kBuckets; ++b) {
-      s.latency.counts[b] += w.latency[b].load(std::memory_order_relaxed);
+      s.latency.counts[b] = w.latency[b].load(std::memory_order_relaxed);
+    }
+  }
+  return out;
+}
+
+ServerStats Server::stats() const {
+  ServerStats s;
+  for (const ServerStats& w : worker_stats()) {
+    s.connections_total += w.connections_total;
+    s.connections_active += w.connections_active;
+    s.requests_total += w.requests_total;
+    s.bytes_in += w.bytes_in;
+    s.bytes_out += w.bytes_out;
+    s.parse_errors += w.parse_errors;
+    s.timeouts += w.timeouts;
+    s.handler_errors += w.handler_errors;
+    s.latency_sum_us += w.latency_sum_us;
+    for (std::size_t c = 0; c < 6; ++c) s.responses_by_class[c] += w.responses_by_class[c];
+    for (std::size_t e = 0; e < kParseErrorCount; ++e) {
+      s.parse_errors_by_kind[e] += w.parse_errors_by_kind[e];
+    }
+    for (std::size_t b = 0; b < LatencyHistogram::kBuckets; ++b) {
+      s.latency.counts[b] += w.latency.counts[b];
     }
   }
   return s;

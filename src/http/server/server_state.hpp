@@ -19,7 +19,7 @@ namespace zokio::http::detail {
 // One worker's counters; each on its own cache lines so workers never share one.
 struct alignas(64) WorkerStats {
   std::atomic<std::uint64_t> connections_total{0}, connections_active{0}, requests_total{0},
-      bytes_in{0}, bytes_out{0}, parse_errors{0}, timeouts{0}, handler_errors{0};
+      bytes_in{0}, bytes_out{0}, parse_errors{0}, timeouts{0}, handler_errors{0}, latency_sum_us{0};
   std::array<std::atomic<std::uint64_t>, 6> responses_by_class{};
   std::array<std::atomic<std::uint64_t>, LatencyHistogram::kBuckets> latency{};
   std::array<std::atomic<std::uint64_t>, kParseErrorCount> parse_errors_by_kind{};

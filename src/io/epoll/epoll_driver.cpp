@@ -6,6 +6,7 @@
 // entry remembers the socket's source id, so a reused fd number is re-registered rather than
 // mistaken for the old socket.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -60,7 +61,7 @@ struct FdEntry {
 
 bool is_write_side(OpKind k) noexcept {
   return k == OpKind::kSend || k == OpKind::kSendMsg || k == OpKind::kConnect ||
-         k == OpKind::kWrite;
+         k == OpKind::kWrite || k == OpKind::kPollOut;
 }
 
 // Performs op's syscall once; returns the result or -errno (-EAGAIN: not ready yet).
@@ -112,6 +113,13 @@ int attempt(IoOp& op, bool retry) noexcept {
     case OpKind::kWrite:
       r = ::write(op.fd, op.buf, op.len);
       break;
+    case OpKind::kPollOut: {
+      pollfd p{op.fd, POLLOUT, 0};
+      r = ::poll(&p, 1, 0);
+      if (r == 0) return -EAGAIN;
+      if (r > 0) r = p.revents;
+      break;
+    }
     default:
       return -EINVAL;
   }

@@ -8,6 +8,7 @@
 // kernel supports them (completion work then runs only when the worker asks for events, in
 // its own context); older kernels get a plain ring.
 #include <liburing.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -120,6 +121,9 @@ class UringDriver final : public Driver {
         break;
       case OpKind::kWrite:
         io_uring_prep_write(sqe, op.fd, op.buf, static_cast<unsigned>(op.len), op.offset);
+        break;
+      case OpKind::kPollOut:
+        io_uring_prep_poll_add(sqe, op.fd, POLLOUT);
         break;
     }
     if (op.kind != OpKind::kSendMsg) op.slot = alloc_slot(reinterpret_cast<std::uintptr_t>(&op));

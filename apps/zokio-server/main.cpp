@@ -1,0 +1,195 @@
+// zokio-server: the HTTP server program. Reads its options, builds the router (built-in routes,
+// then the static site as the fallback), wraps it in the access log and gzip middleware, and
+// serves until SIGTERM or SIGINT, which drain it gracefully; a second signal exits at once.
+// SIGHUP reopens the access log.
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <span>
+#include <string>
+#include <system_error>
+#include <thread>
+
+#include "app.hpp"
+#include "log.hpp"
+#include "options.hpp"
+#include "zokio/http/access_log.hpp"
+#include "zokio/http/middleware.hpp"
+#include "zokio/runtime.hpp"
+#include "zokio/spawn.hpp"
+#include "zokio/time.hpp"
+
+namespace zokio::server {
+std::span<const http::EmbeddedFile> embedded_site();  // generated from site/
+}
+
+namespace {
+
+using namespace zokio;
+using namespace zokio::server;
+
+// The embedded files are as old as the program.
+std::time_t program_time() {
+  struct stat st {};
+  if (::stat("/proc/self/exe", &st) == 0) return st.st_mtim.tv_sec;
+  return std::time(nullptr);
+}
+
+http::ServerConfig server_config(const ServerOptions& o) {
+  http::ServerConfig c;
+  auto ip = net::IpAddr::parse(o.host);  // validated by the options
+  c.address = net::SocketAddr(*ip, o.port);
+  c.limits.max_request_line = o.max_request_line;
+  c.limits.max_header_bytes = o.max_header_bytes;
+  c.limits.max_headers = o.max_headers;
+  c.limits.max_body = o.max_body_bytes;
+  c.timeouts.header = o.header_timeout;
+  c.timeouts.body = o.body_timeout;
+  c.timeouts.idle = o.idle_timeout;
+  c.timeouts.write = o.write_timeout;
+  c.max_requests_per_connection = o.max_requests_per_connection;
+  c.backlog = o.backlog;
+  return c;
+}
+
+std::string url_of(const net::SocketAddr& a) {
+  const std::string host = a.ip().to_string();
+  const bool v6 = host.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(a.port());
+}
+
+// Samples the request total once a second for the requests-per-second windows.
+Task<void> sample_rates(App& app, const http::Server& server) {
+  for (;;) {
+    app.rates.sample(std::chrono::steady_clock::now(), server.stats().requests_total);
+    co_await sleep(std::chrono::seconds(1));
+  }
+}
+
+Task<int> serve(App& app, http::Server& server, http::AccessLog* access_log) {
+  if (access_log) access_log->start();
+  auto sampler = spawn(sample_rates(app, server));
+  auto running = spawn(server.run());
+  // run() binds first; report the address once it is known (or the bind failed).
+  while (server.local_address().port() == 0 && !running.is_finished()) {
+    co_await sleep(std::chrono::milliseconds(1));
+  }
+  if (!running.is_finished()) {
+    log(Level::kInfo, "listening on " + url_of(server.local_address()) + " (" + app.io_backend +
+                          ", " + std::to_string(app.workers) + " workers)");
+  }
+  int rc = 0;
+  try {
+    co_await running;
+    log(Level::kInfo, "drained; exiting");
+  } catch (const std::system_error& e) {
+    log(Level::kError, e.what());
+    rc = 1;
+  }
+  sampler.abort();
+  if (access_log) co_await access_log->stop();
+  co_return rc;
+}
+
+// Waits for signals on its own thread (they are blocked everywhere else).
+void signal_loop(sigset_t set, App* app, http::Server* server, http::AccessLog* access_log) {
+  int stops = 0;
+  for (;;) {
+    int sig = 0;
+    if (::sigwait(&set, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      if (access_log) {
+        access_log->reopen();
+        log(Level::kInfo, "SIGHUP: reopening the access log");
+      }
+      continue;
+    }
+    if (++stops == 1) {
+      log(Level::kInfo, std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") + ": draining (up to " +
+                            std::to_string(app->options.drain_timeout.count()) +
+                            " ms); send it again to exit at once");
+      app->draining.store(true, std::memory_order_release);
+      server->shutdown(app->options.drain_timeout);
+    } else {
+      log(Level::kWarn, "second signal: exiting without draining");
+      std::fflush(stderr);
+      ::_exit(1);
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ServerOptions opts;
+  try {
+    if (!parse_options(argc, argv, opts)) return 0;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "zokio-server: %s\n", e.what());
+    return 2;
+  }
+  set_log_level(opts.log_level);
+
+  // Every thread the runtime starts inherits this mask, so only signal_loop sees the signals.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  App app;
+  app.options = opts;
+  std::unique_ptr<http::AccessLog> access_log;
+  try {
+    http::StaticOptions so;
+    so.gzip = opts.gzip;
+    so.hide_dotfiles = opts.hide_dotfiles;
+    so.cache_control = opts.cache_control;
+    app.site = opts.root.empty() ? http::StaticFiles::embedded(embedded_site(), program_time(), so)
+                                 : http::StaticFiles::directory(opts.root, so);
+    if (!opts.access_log.empty()) {
+      access_log = std::make_unique<http::AccessLog>(
+          opts.access_log, opts.access_log_format == "json" ? http::AccessLogFormat::kJson
+                                                            : http::AccessLogFormat::kCombined);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "zokio-server: %s\n", e.what());
+    return 1;
+  }
+
+  std::unique_ptr<Runtime> rt;
+  try {
+    auto builder = Runtime::builder();
+    if (opts.workers > 0) builder.worker_threads(opts.workers);
+    builder.io_backend(opts.io == "uring"   ? IoBackend::kUring
+                       : opts.io == "epoll" ? IoBackend::kEpoll
+                                            : IoBackend::kAuto);
+    rt = std::make_unique<Runtime>(builder.build());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "zokio-server: cannot start the runtime (--io %s): %s\n", opts.io.c_str(),
+                 e.what());
+    return 1;
+  }
+  app.io_backend = rt->io_backend() == IoBackend::kUring ? "io_uring" : "epoll";
+  app.workers = rt->worker_count();
+
+  http::Router router;
+  if (opts.builtin_routes) add_builtin_routes(router, app);
+  router.fallback(app.site->handler());
+  if (access_log) router.use(access_log->middleware());  // outermost: sees every response
+  if (opts.gzip) router.use(http::compress());
+
+  http::Server server(server_config(opts), router.handler());
+  app.server.store(&server, std::memory_order_release);
+
+  std::thread(signal_loop, signals, &app, &server, access_log.get()).detach();
+  const int rc = rt->block_on(serve(app, server, access_log.get()));
+  std::fflush(stdout);
+  return rc;
+}

@@ -1,0 +1,53 @@
+// http::AccessLog: one line per request, written off the hot path. Each worker appends to its
+// own buffer (no lock, no syscall per request); a flusher task pinned to that worker hands the
+// buffer to the blocking pool, which writes it with one write(2) every `period`.
+//
+//   http::AccessLog log("/var/log/zokio/access.log", http::AccessLogFormat::kCombined);
+//   router.use(log.middleware());
+//   // inside the runtime:
+//   log.start();                 // one flusher per worker
+//   ...
+//   co_await log.stop();         // final flush
+//   log.reopen();                // from any thread, e.g. on SIGHUP after logrotate moved it
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "zokio/http/router.hpp"
+#include "zokio/task.hpp"
+
+namespace zokio::http {
+
+enum class AccessLogFormat {
+  kCombined,  // nginx/Apache "combined": addr - - [time] "request" status bytes "referer" "ua"
+  kJson,      // one JSON object per line
+};
+
+class AccessLog {
+ public:
+  // `path` "-" is standard output. Throws std::system_error naming the file when it cannot be
+  // opened for appending.
+  AccessLog(std::string path, AccessLogFormat format);
+  ~AccessLog();
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
+
+  // Records every request that passes through it (put it outermost to see every response).
+  Middleware middleware() const;
+  // Starts one flusher per worker of the current runtime. Call inside the runtime, once.
+  void start(std::chrono::milliseconds period = std::chrono::milliseconds(200));
+  // Stops the flushers after a last flush of every buffer.
+  Task<void> stop();
+  // Reopens the file by its path at the next flush (log rotation). Any thread, signal-safe
+  // (it only sets a flag).
+  void reopen() noexcept;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace zokio::http
