@@ -226,8 +226,9 @@ void apply_config_file(const std::string& file, ServerOptions& out) {
       if (s.key == key) spec = &s;
     }
     if (!spec) throw UsageError("config " + file + ": unknown key '" + key + "'");
+    const std::string text = toml_value_text(file, key, node);
     try {
-      spec->set(out, toml_value_text(file, key, node));
+      spec->set(out, text);
     } catch (const UsageError& e) {
       throw UsageError("config " + file + ": " + e.what());
     }

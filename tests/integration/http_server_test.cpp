@@ -19,49 +19,9 @@ using zokio::http::Request;
 using zokio::http::Response;
 using zokio::net::SocketAddr;
 using zokio::net::TcpStream;
-
-struct Reply {
-  int status = 0;
-  std::string head;  // status line and fields
-  std::string body;
-};
-
-// Reads responses until `count` are complete or the peer closes.
-Task<std::vector<Reply>> read_replies(TcpStream& s, std::size_t count, bool head_request = false) {
-  std::vector<Reply> out;
-  std::string buf;
-  zokio::http::ResponseParser parser;
-  char tmp[4096];
-  while (out.size() < count) {
-    zokio::http::ResponseHead h;
-    auto st = parser.parse(buf, h, head_request);
-    if (st == zokio::http::ParseStatus::kComplete) {
-      std::size_t need = h.head_size + (head_request ? 0 : h.content_length);
-      if (buf.size() >= need) {
-        out.push_back(
-            {h.status, buf.substr(0, h.head_size), buf.substr(h.head_size, need - h.head_size)});
-        buf.erase(0, need);
-        parser.reset();
-        continue;
-      }
-    } else if (st == zokio::http::ParseStatus::kError) {
-      ADD_FAILURE() << "unparsable response: " << buf;
-      co_return out;
-    }
-    auto n = co_await s.read(tmp, sizeof(tmp));
-    if (!n || *n == 0) co_return out;
-    buf.append(tmp, *n);
-  }
-  co_return out;
-}
-
-Task<std::vector<Reply>> exchange(SocketAddr addr, std::string request, std::size_t count) {
-  auto s = (co_await TcpStream::connect(addr)).value();
-  auto w = co_await s.write_all(request);
-  EXPECT_TRUE(w.ok());
-  auto replies = co_await read_replies(s, count);
-  co_return replies;
-}
+using zokio::test::exchange;
+using zokio::test::read_replies;
+using zokio::test::Reply;
 
 Task<Response> demo_handler(Request& req) {
   if (req.path() == "/throw") throw std::runtime_error("handler failure");

@@ -4,13 +4,85 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
+#include <string>
+#include <vector>
 
+#include <zokio/http/parser.hpp>
 #include <zokio/http/server.hpp>
+#include <zokio/net/tcp.hpp>
 
 #include "test_support.hpp"
 
 namespace zokio::test {
+
+struct Reply {
+  int status = 0;
+  std::string head;  // status line and fields
+  std::string body;
+  // The value of the first field named `name` (case-insensitive), or "" if absent.
+  std::string header(std::string_view name) const {
+    std::size_t pos = head.find("\r\n");
+    while (pos != std::string::npos && pos + 2 < head.size()) {
+      const std::size_t start = pos + 2;
+      const std::size_t end = head.find("\r\n", start);
+      const std::string line = head.substr(start, end - start);
+      const std::size_t colon = line.find(':');
+      if (colon == name.size() &&
+          std::equal(name.begin(), name.end(), line.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) ==
+                   std::tolower(static_cast<unsigned char>(b));
+          })) {
+        std::size_t v = colon + 1;
+        while (v < line.size() && line[v] == ' ') ++v;
+        return line.substr(v);
+      }
+      pos = end;
+    }
+    return {};
+  }
+};
+
+// Reads responses until `count` are complete or the peer closes.
+inline Task<std::vector<Reply>> read_replies(net::TcpStream& s, std::size_t count,
+                                             bool head_request = false) {
+  std::vector<Reply> out;
+  std::string buf;
+  http::ResponseParser parser;
+  char tmp[4096];
+  while (out.size() < count) {
+    http::ResponseHead h;
+    auto st = parser.parse(buf, h, head_request);
+    if (st == http::ParseStatus::kComplete) {
+      std::size_t need = h.head_size + (head_request ? 0 : h.content_length);
+      if (buf.size() >= need) {
+        out.push_back(
+            {h.status, buf.substr(0, h.head_size), buf.substr(h.head_size, need - h.head_size)});
+        buf.erase(0, need);
+        parser.reset();
+        continue;
+      }
+    } else if (st == http::ParseStatus::kError) {
+      ADD_FAILURE() << "unparsable response: " << buf;
+      co_return out;
+    }
+    auto n = co_await s.read(tmp, sizeof(tmp));
+    if (!n || *n == 0) co_return out;
+    buf.append(tmp, *n);
+  }
+  co_return out;
+}
+
+inline Task<std::vector<Reply>> exchange(net::SocketAddr addr, std::string request,
+                                         std::size_t count) {
+  auto s = (co_await net::TcpStream::connect(addr)).value();
+  auto w = co_await s.write_all(request);
+  EXPECT_TRUE(w.ok());
+  auto replies = co_await read_replies(s, count);
+  co_return replies;
+}
 
 class HttpServerFixture : public ::testing::Test {
  protected:
