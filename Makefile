@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS) --timeout 300
 
-.PHONY: all deps release debug asan tsan clang test test-release test-asan test-tsan serve bench fuzz conformance fmt fmt-check clean
+.PHONY: all deps release debug asan tsan clang test test-release test-asan test-tsan serve soak bench fuzz conformance fmt fmt-check clean
 
 all: release
 
@@ -29,9 +29,14 @@ test-tsan: tsan
 # The whole suite: Release, then ASan+UBSan+LSan, then TSan. Stops at the first failing build.
 test: test-release test-asan test-tsan
 
-# Until zokio-server lands: the hello_http example (/, /json, POST /echo). Ctrl-C drains.
+# zokio-server with its embedded default site and demo routes. Ctrl-C drains and exits.
 serve: release
-	build/release/examples/hello_http $(HOST):$(PORT)
+	build/release/apps/zokio-server/zokio-server --host $(HOST) --port $(PORT)
+
+# The soak test alone, longer than the 60 s it gets in `make test`.
+SOAK_SECONDS ?= 600
+soak: release
+	python3 tests/server/soak_test.py build/release/apps/zokio-server/zokio-server --seconds $(SOAK_SECONDS)
 
 # Micro benchmarks as recorded in docs/benchmarks.md.
 BENCH_FLAGS ?= --benchmark_min_time=0.5 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -98,6 +99,14 @@ IoBackend resolve_backend(IoBackend requested) {
     requested = *parsed;
   }
   if (requested == IoBackend::kEpoll) return IoBackend::kEpoll;
+  // Valgrind (3.19) holds its global lock while a thread blocks in io_uring_enter, which stalls
+  // every other thread (and signal delivery) for good; its preload library gives it away.
+  const char* preload = std::getenv("LD_PRELOAD");
+  if (requested == IoBackend::kAuto && preload && std::strstr(preload, "vgpreload")) {
+    std::fprintf(stderr,
+                 "zokio: running under valgrind, which cannot follow io_uring; using epoll\n");
+    return IoBackend::kEpoll;
+  }
   if (detail::uring_available()) return IoBackend::kUring;
   if (requested == IoBackend::kUring) {
     throw std::runtime_error("zokio: io_uring was requested but cannot be set up on this system");

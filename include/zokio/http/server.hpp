@@ -85,7 +85,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Binds the listeners (throws std::system_error naming the address if it cannot) and serves
-  // until shutdown() has drained the connections. Run it inside the runtime.
+  // until shutdown() has drained the connections. Run it inside the runtime. Sets SIGPIPE to
+  // be ignored unless the program handles it (sendfile cannot suppress it per call).
   Task<void> run();
   // Stops accepting, lets requests in flight finish, closes idle keep-alive connections, and
   // aborts whatever is still open after `grace`. Any thread; idempotent.

@@ -1,6 +1,8 @@
 // http::Server: listeners, accept loops, statistics and graceful shutdown.
 #include "zokio/http/server.hpp"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -105,6 +107,12 @@ Task<void> Server::run() {
   auto state = state_;
   if (state->started.exchange(true))
     throw std::logic_error("zokio: http::Server::run called twice");
+  // sendfile(2) has no MSG_NOSIGNAL: a client that goes away mid-file would kill the process
+  // with SIGPIPE. Ignore it, unless the program installed a handler of its own.
+  struct sigaction current {};
+  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    ::signal(SIGPIPE, SIG_IGN);
+  }
   const std::size_t workers = worker_count();
   state->slots.clear();
   for (std::size_t i = 0; i < workers; ++i) state->slots.push_back(std::make_unique<WorkerSlot>());
