@@ -15,10 +15,13 @@ namespace zokio::server {
 
 namespace {
 
+// The TOML types a key accepts: sizes and durations may be numbers or strings with a unit.
+enum class Kind { kText, kNumber, kSize, kDuration, kBool };
+
 struct OptionSpec {
   std::string key;  // TOML key; the flag is --key with '-' for '_'
   std::string help;
-  bool is_flag;  // a boolean: --key / --no-key on the command line
+  Kind kind;  // kBool: --key / --no-key on the command line
   std::function<std::string(const ServerOptions&)> show;
   std::function<void(ServerOptions&, const std::string&)> set;  // throws UsageError
 };
@@ -93,22 +96,23 @@ const std::vector<OptionSpec>& option_table() {
   using O = ServerOptions;
   using S = const std::string&;
   static const std::vector<OptionSpec> table = {
-      {"host", "Address to listen on (IPv4 or IPv6)", false, [](const O& o) { return o.host; },
+      {"host", "Address to listen on (IPv4 or IPv6)", Kind::kText,
+       [](const O& o) { return o.host; },
        [](O& o, S v) {
          if (!net::IpAddr::parse(v)) bad("host", v, "is not an IP address");
          o.host = v;
        }},
-      {"port", "TCP port (0: any free port)", false,
+      {"port", "TCP port (0: any free port)", Kind::kNumber,
        [](const O& o) { return std::to_string(o.port); },
        [](O& o, S v) { o.port = static_cast<std::uint16_t>(parse_uint("port", v, 0, 65535)); }},
-      {"workers", "Worker threads (0: one per core)", false,
+      {"workers", "Worker threads (0: one per core)", Kind::kNumber,
        [](const O& o) { return std::to_string(o.workers); },
        [](O& o, S v) { o.workers = parse_uint("workers", v, 0, 1024); }},
-      {"io", "I/O backend: auto, uring or epoll", false, [](const O& o) { return o.io; },
+      {"io", "I/O backend: auto, uring or epoll", Kind::kText, [](const O& o) { return o.io; },
        [](O& o, S v) {
          o.io = one_of("io", v, {"auto", "uring", "epoll"});
        }},
-      {"root", "Serve this directory instead of the embedded site", false,
+      {"root", "Serve this directory instead of the embedded site", Kind::kText,
        [](const O& o) { return o.root.empty() ? std::string("(embedded site)") : o.root; },
        [](O& o, S v) {
          struct stat st {};
@@ -117,23 +121,24 @@ const std::vector<OptionSpec>& option_table() {
          }
          o.root = v;
        }},
-      {"access_log", "Access log file, '-' for standard output (default: off)", false,
+      {"access_log", "Access log file, '-' for standard output (default: off)", Kind::kText,
        [](const O& o) { return o.access_log.empty() ? std::string("off") : o.access_log; },
        [](O& o, S v) { o.access_log = v == "off" ? std::string() : v; }},
-      {"access_log_format", "Access log format: combined or json", false,
+      {"access_log_format", "Access log format: combined or json", Kind::kText,
        [](const O& o) { return o.access_log_format; },
        [](O& o, S v) {
          o.access_log_format = one_of("access_log_format", v, {"combined", "json"});
        }},
-      {"log_level", "Log level: error, warn, info or debug", false,
+      {"log_level", "Log level: error, warn, info or debug", Kind::kText,
        [](const O& o) { return o.log_level; },
        [](O& o, S v) {
          o.log_level = one_of("log_level", v, {"error", "warn", "info", "debug"});
        }},
-      {"builtin_routes", "Serve the built-in routes (/hello, /json, /api/*, /metrics, ...)", true,
-       [](const O& o) { return std::string(o.builtin_routes ? "true" : "false"); },
+      {"builtin_routes", "Serve the built-in routes (/hello, /json, /api/*, /metrics, ...)",
+       Kind::kBool, [](const O& o) { return std::string(o.builtin_routes ? "true" : "false"); },
        [](O& o, S v) { o.builtin_routes = parse_bool("builtin_routes", v); }},
-      {"builtin_prefix", "Mount the built-in routes under this path prefix (e.g. /_zokio)", false,
+      {"builtin_prefix", "Mount the built-in routes under this path prefix (e.g. /_zokio)",
+       Kind::kText,
        [](const O& o) {
          return o.builtin_prefix.empty() ? std::string("(none)") : o.builtin_prefix;
        },
@@ -144,13 +149,13 @@ const std::vector<OptionSpec>& option_table() {
          }
          o.builtin_prefix = v;
        }},
-      {"gzip", "Compress text responses for clients that accept gzip", true,
+      {"gzip", "Compress text responses for clients that accept gzip", Kind::kBool,
        [](const O& o) { return std::string(o.gzip ? "true" : "false"); },
        [](O& o, S v) { o.gzip = parse_bool("gzip", v); }},
-      {"hide_dotfiles", "Answer 404 for files and directories whose name starts with '.'", true,
-       [](const O& o) { return std::string(o.hide_dotfiles ? "true" : "false"); },
+      {"hide_dotfiles", "Answer 404 for files and directories whose name starts with '.'",
+       Kind::kBool, [](const O& o) { return std::string(o.hide_dotfiles ? "true" : "false"); },
        [](O& o, S v) { o.hide_dotfiles = parse_bool("hide_dotfiles", v); }},
-      {"cache_control", "Cache-Control header for static files (default: none)", false,
+      {"cache_control", "Cache-Control header for static files (default: none)", Kind::kText,
        [](const O& o) { return o.cache_control.empty() ? std::string("(none)") : o.cache_control; },
        [](O& o, S v) {
          if (v.find_first_of("\r\n") != std::string::npos) {
@@ -158,53 +163,62 @@ const std::vector<OptionSpec>& option_table() {
          }
          o.cache_control = v;
        }},
-      {"max_request_line", "Longest request line", false,
+      {"max_request_line", "Longest request line", Kind::kSize,
        [](const O& o) { return std::to_string(o.max_request_line); },
        [](O& o, S v) { o.max_request_line = size_option("max_request_line", v, 64); }},
-      {"max_header_bytes", "Largest header section", false,
+      {"max_header_bytes", "Largest header section", Kind::kSize,
        [](const O& o) { return std::to_string(o.max_header_bytes); },
        [](O& o, S v) { o.max_header_bytes = size_option("max_header_bytes", v, 256); }},
-      {"max_headers", "Most header fields in a request", false,
+      {"max_headers", "Most header fields in a request", Kind::kNumber,
        [](const O& o) { return std::to_string(o.max_headers); },
        [](O& o, S v) { o.max_headers = parse_uint("max_headers", v, 1, 10000); }},
-      {"max_body_bytes", "Largest request body", false,
+      {"max_body_bytes", "Largest request body", Kind::kSize,
        [](const O& o) { return std::to_string(o.max_body_bytes); },
        [](O& o, S v) { o.max_body_bytes = size_option("max_body_bytes", v, 0); }},
       {"max_requests_per_connection",
-       "Requests before a keep-alive connection closes (0: no limit)", false,
+       "Requests before a keep-alive connection closes (0: no limit)", Kind::kNumber,
        [](const O& o) { return std::to_string(o.max_requests_per_connection); },
        [](O& o, S v) {
          o.max_requests_per_connection =
              parse_uint("max_requests_per_connection", v, 0, 1ull << 40);
        }},
-      {"backlog", "Listen backlog", false, [](const O& o) { return std::to_string(o.backlog); },
+      {"backlog", "Listen backlog", Kind::kNumber,
+       [](const O& o) { return std::to_string(o.backlog); },
        [](O& o, S v) { o.backlog = static_cast<int>(parse_uint("backlog", v, 1, 1 << 20)); }},
-      {"header_timeout", "Time to receive a request head", false,
+      {"header_timeout", "Time to receive a request head", Kind::kDuration,
        [](const O& o) { return show_ms(o.header_timeout); },
        [](O& o, S v) { o.header_timeout = duration_option("header_timeout", v); }},
-      {"body_timeout", "Time to receive a request body", false,
+      {"body_timeout", "Time to receive a request body", Kind::kDuration,
        [](const O& o) { return show_ms(o.body_timeout); },
        [](O& o, S v) { o.body_timeout = duration_option("body_timeout", v); }},
-      {"idle_timeout", "Keep-alive idle time before a connection closes", false,
+      {"idle_timeout", "Keep-alive idle time before a connection closes", Kind::kDuration,
        [](const O& o) { return show_ms(o.idle_timeout); },
        [](O& o, S v) { o.idle_timeout = duration_option("idle_timeout", v); }},
-      {"write_timeout", "Time to send one batch of responses", false,
+      {"write_timeout", "Time to send one batch of responses", Kind::kDuration,
        [](const O& o) { return show_ms(o.write_timeout); },
        [](O& o, S v) { o.write_timeout = duration_option("write_timeout", v); }},
-      {"drain_timeout", "On SIGTERM/SIGINT: time for requests in flight to finish", false,
+      {"drain_timeout", "On SIGTERM/SIGINT: time for requests in flight to finish", Kind::kDuration,
        [](const O& o) { return show_ms(o.drain_timeout); },
        [](O& o, S v) { o.drain_timeout = duration_option("drain_timeout", v); }},
   };
   return table;
 }
 
-std::string toml_value_text(const std::string& file, const std::string& key,
+std::string toml_value_text(const std::string& file, const OptionSpec& spec,
                             const toml::node& node) {
-  if (auto s = node.value<std::string>(); s && node.is_string()) return *s;
-  if (node.is_boolean()) return *node.value<bool>() ? "true" : "false";
-  if (node.is_integer()) return std::to_string(*node.value<std::int64_t>());
-  throw UsageError("config " + file + ": key '" + key +
-                   "' must be a string, a whole number or a boolean");
+  const Kind k = spec.kind;
+  if (node.is_string() && (k == Kind::kText || k == Kind::kSize || k == Kind::kDuration)) {
+    return *node.value<std::string>();
+  }
+  if (node.is_integer() && (k == Kind::kNumber || k == Kind::kSize || k == Kind::kDuration)) {
+    return std::to_string(*node.value<std::int64_t>());
+  }
+  if (node.is_boolean() && k == Kind::kBool) return *node.value<bool>() ? "true" : "false";
+  static const char* const kWanted[] = {
+      "a string", "a whole number", "a whole number or a string like \"8M\"",
+      "a string like \"10s\" or a number of seconds", "true or false"};
+  throw UsageError("config " + file + ": key '" + spec.key + "' must be " +
+                   kWanted[static_cast<int>(k)]);
 }
 
 void apply_config_file(const std::string& file, ServerOptions& out) {
@@ -226,7 +240,7 @@ void apply_config_file(const std::string& file, ServerOptions& out) {
       if (s.key == key) spec = &s;
     }
     if (!spec) throw UsageError("config " + file + ": unknown key '" + key + "'");
-    const std::string text = toml_value_text(file, key, node);
+    const std::string text = toml_value_text(file, *spec, node);
     try {
       spec->set(out, text);
     } catch (const UsageError& e) {
@@ -265,12 +279,29 @@ std::uint64_t parse_size(const std::string& text) {
   throw std::invalid_argument("not a size");
 }
 
+// --help as CLI11 prints it, minus the "{false}" it appends to negated flag names (which reads
+// like a default; the help text states the real one).
+class HelpFormatter : public CLI::Formatter {
+ public:
+  std::string make_option_name(const CLI::Option* opt, bool positional) const override {
+    std::string name = CLI::Formatter::make_option_name(opt, positional);
+    for (const char* noise : {"{false}", "{true}"}) {
+      for (auto at = name.find(noise); at != std::string::npos; at = name.find(noise)) {
+        name.erase(at, std::string_view(noise).size());
+      }
+    }
+    return name;
+  }
+};
+
 bool parse_options(int argc, char** argv, ServerOptions& out) {
   const ServerOptions defaults;
   const auto& table = option_table();
   CLI::App app("zokio-server: an HTTP/1.1 server on the Zokio runtime", "zokio-server");
   app.set_version_flag("--version", "zokio-server 0.1.0");
-  app.get_formatter()->column_width(40);
+  auto formatter = std::make_shared<HelpFormatter>();
+  formatter->column_width(40);
+  app.formatter(formatter);
   std::string config_file;
   app.add_option("--config", config_file, "TOML config file (every option below is a key)")
       ->type_name("FILE");
@@ -280,7 +311,7 @@ bool parse_options(int argc, char** argv, ServerOptions& out) {
   for (std::size_t i = 0; i < table.size(); ++i) {
     const auto& spec = table[i];
     const std::string flag = flag_of(spec.key);
-    if (spec.is_flag) {
+    if (spec.kind == Kind::kBool) {
       bool v = spec.show(defaults) == "true";
       flags[i] = v;
       handles[i] = app.add_flag_function(
@@ -311,7 +342,7 @@ bool parse_options(int argc, char** argv, ServerOptions& out) {
   }
   for (std::size_t i = 0; i < table.size(); ++i) {
     if (handles[i]->count() == 0) continue;
-    table[i].set(out, table[i].is_flag ? (flags[i] ? "true" : "false") : values[i]);
+    table[i].set(out, table[i].kind == Kind::kBool ? (flags[i] ? "true" : "false") : values[i]);
   }
   return true;
 }

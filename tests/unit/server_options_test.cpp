@@ -101,13 +101,19 @@ TEST(ServerOptions, BadConfigFiles) {
   EXPECT_EQ(usage_error({"--config", unknown}), "config " + unknown + ": unknown key 'prot'");
   const auto type = temp_file("zokio-type", "port = [1]\n");
   EXPECT_EQ(usage_error({"--config", type}),
-            "config " + type + ": key 'port' must be a string, a whole number or a boolean");
+            "config " + type + ": key 'port' must be a whole number");
   const auto value = temp_file("zokio-value", "port = 70000\n");
   EXPECT_EQ(usage_error({"--config", value}),
             "config " + value + ": --port: '70000' is out of range (0 to 65535)");
   EXPECT_NE(usage_error({"--config", "/nonexistent.toml"}).find("/nonexistent.toml"),
             std::string::npos);
-  for (const auto& f : {syntax, unknown, type, value}) std::filesystem::remove(f);
+  const auto text = temp_file("zokio-text", "port = \"8080\"\n");
+  EXPECT_EQ(usage_error({"--config", text}),
+            "config " + text + ": key 'port' must be a whole number");
+  const auto flag = temp_file("zokio-flag", "gzip = \"yes\"\n");
+  EXPECT_EQ(usage_error({"--config", flag}),
+            "config " + flag + ": key 'gzip' must be true or false");
+  for (const auto& f : {syntax, unknown, type, value, text, flag}) std::filesystem::remove(f);
 }
 
 TEST(ServerOptions, DurationsAndSizes) {

@@ -32,6 +32,16 @@ bool positive_weight(std::string_view params) noexcept {
   return true;
 }
 
+// Whether a comma-separated header value lists `token` (case-insensitively).
+bool lists_token(std::string_view value, std::string_view token) noexcept {
+  while (!value.empty()) {
+    auto comma = value.find(',');
+    if (detail::iequals(trim(value.substr(0, comma)), token)) return true;
+    value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
+  }
+  return false;
+}
+
 }  // namespace
 
 bool accepts_gzip(std::string_view accept_encoding) noexcept {
@@ -80,7 +90,9 @@ Middleware compress(CompressOptions options) {
     if (!resp.header_value("content-encoding").empty()) co_return resp;
     if (resp.body().size() < options.min_size) co_return resp;  // never compressed: no Vary
     // A cache in front must keep the two variants apart, whichever this client gets.
-    resp.header("Vary", "Accept-Encoding");
+    if (!lists_token(resp.header_value("vary"), "accept-encoding")) {
+      resp.header("Vary", "Accept-Encoding");
+    }
     if (!wants) co_return resp;
     auto gz = detail::gzip_compress(resp.body(), options.level);
     if (!gz || gz->size() >= resp.body().size()) co_return resp;

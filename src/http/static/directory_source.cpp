@@ -85,7 +85,8 @@ class DirectorySource final : public StaticFiles::Source {
     if (!S_ISREG(st.st_mode)) return LookupResult::kForbidden;  // devices, fifos, sockets
     const auto size = static_cast<std::uint64_t>(st.st_size);
     out.mtime = st.st_mtim.tv_sec;
-    out.etag = make_etag(out.mtime, size);
+    // Nanoseconds, so that two same-size edits within one second still change the tag.
+    out.etag = make_etag(static_cast<std::uint64_t>(mtime_ns(st)), size);
     out.type = mime_type(rel);
     out.compressible = compressible_type(out.type);
     out.identity.size = size;
@@ -179,9 +180,9 @@ class DirectorySource final : public StaticFiles::Source {
 
 }  // namespace
 
-std::string make_etag(std::time_t mtime, std::uint64_t size) {
+std::string make_etag(std::uint64_t version, std::uint64_t size) {
   char buf[48];
-  int n = std::snprintf(buf, sizeof(buf), "\"%llx-%llx\"", static_cast<unsigned long long>(mtime),
+  int n = std::snprintf(buf, sizeof(buf), "\"%llx-%llx\"", static_cast<unsigned long long>(version),
                         static_cast<unsigned long long>(size));
   return std::string(buf, static_cast<std::size_t>(n));
 }

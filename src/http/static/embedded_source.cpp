@@ -44,7 +44,7 @@ class EmbeddedSource final : public StaticFiles::Source {
     }
     const Entry& e = it->second;
     out.mtime = modified_;
-    out.etag = make_etag(modified_, e.data.size());
+    out.etag = make_etag(static_cast<std::uint64_t>(modified_), e.data.size());
     out.type = e.type;
     out.compressible = e.compressible;
     out.identity.size = e.data.size();

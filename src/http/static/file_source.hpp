@@ -54,7 +54,8 @@ std::shared_ptr<const StaticFiles::Source> make_directory_source(const std::stri
 std::shared_ptr<const StaticFiles::Source> make_embedded_source(std::span<const EmbeddedFile> files,
                                                                 std::time_t modified,
                                                                 StaticOptions options);
-std::string make_etag(std::time_t mtime, std::uint64_t size);
+// A strong tag from a version (mtime, in whatever unit) and the size.
+std::string make_etag(std::uint64_t version, std::uint64_t size);
 }  // namespace detail
 
 }  // namespace zokio::http
