@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS) --timeout 300
 
-.PHONY: all deps release debug asan tsan clang test test-release test-asan test-tsan serve soak bench fuzz conformance fmt fmt-check clean
+.PHONY: all deps release debug asan tsan clang test test-release test-asan test-tsan serve soak bench bench-instr bench-micro fuzz conformance fmt fmt-check clean
 
 all: release
 
@@ -38,9 +38,26 @@ SOAK_SECONDS ?= 600
 soak: release
 	python3 tests/server/soak_test.py build/release/apps/zokio-server/zokio-server --seconds $(SOAK_SECONDS)
 
+# Zokio against nginx, h2o, Node.js, Go, hyper and a C epoll ceiling: writes
+# docs/benchmark-report.md (+ .png chart, + -results.json). QUICK=1: under 3 minutes.
+# MODE=shared: 2 workers sharing the cores. LOADGEN=wrk|zokio-bench (default: zokio-bench).
+BENCH_OUT ?= docs/benchmark-report.md
+MODE ?= pinned
+bench: release
+	@scripts/install-deps bench
+	@bench/peers/build.sh
+	/usr/bin/python3 bench/compare/run.py $(if $(filter 1,$(QUICK)),--quick) --mode $(MODE) \
+	  $(if $(LOADGEN),--loadgen $(LOADGEN)) --out $(BENCH_OUT)
+
+# Instructions per request under callgrind (user space only), merged into the same report.
+bench-instr: release
+	@scripts/install-deps bench
+	@bench/peers/build.sh
+	/usr/bin/python3 bench/compare/run.py --instructions --out $(BENCH_OUT)
+
 # Micro benchmarks as recorded in docs/benchmarks.md.
 BENCH_FLAGS ?= --benchmark_min_time=0.5 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
-bench: release
+bench-micro: release
 	@for io in uring epoll; do echo "== ZOKIO_IO=$$io"; \
 	  ZOKIO_IO=$$io build/release/bench/zokio_micro_bench $(BENCH_FLAGS); done
 	build/release/bench/zokio_http_parser_bench $(BENCH_FLAGS)

@@ -1,0 +1,3 @@
+module zokio.local/peers/go-hello
+
+go 1.19
