@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,10 @@ struct App {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<bool> draining{false};
   std::atomic<const http::Server*> server{nullptr};
+  // Held by the signal thread while it asks the server to drain, and by main before the server
+  // is destroyed, so the two never overlap.
+  std::mutex stop_mu;
+  bool stopped = false;  // the server is gone: signals have nothing left to stop
   RateTracker rates;
   std::optional<http::StaticFiles> site;
 

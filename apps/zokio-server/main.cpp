@@ -113,6 +113,8 @@ void signal_loop(sigset_t set, App* app, http::Server* server, http::AccessLog* 
       log(Level::kInfo, std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") + ": draining (up to " +
                             std::to_string(app->options.drain_timeout.count()) +
                             " ms); send it again to exit at once");
+      std::lock_guard lock(app->stop_mu);
+      if (app->stopped) continue;
       app->draining.store(true, std::memory_order_release);
       server->shutdown(app->options.drain_timeout);
     } else {
@@ -190,6 +192,10 @@ int main(int argc, char** argv) {
 
   std::thread(signal_loop, signals, &app, &server, access_log.get()).detach();
   const int rc = rt->block_on(serve(app, server, access_log.get()));
+  {
+    std::lock_guard lock(app.stop_mu);  // the signal thread is not inside server.shutdown()
+    app.stopped = true;
+  }
   std::fflush(stdout);
   return rc;
 }

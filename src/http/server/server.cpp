@@ -116,6 +116,7 @@ Task<void> Server::run() {
   const std::size_t workers = worker_count();
   state->slots.clear();
   for (std::size_t i = 0; i < workers; ++i) state->slots.push_back(std::make_unique<WorkerSlot>());
+  state->slots_ready.store(true, std::memory_order_release);  // stats() may read them now
 
   // One SO_REUSEPORT listener per worker; the first one fixes the port if 0 was asked for.
   std::vector<net::TcpListener> listeners;
@@ -159,7 +160,8 @@ Task<void> Server::run() {
 }
 
 void Server::shutdown(std::chrono::milliseconds grace) {
-  auto& st = *state_;
+  const auto keep = state_;  // run() may end, and its state go, while this still unlocks
+  auto& st = *keep;
   if (st.draining.exchange(true)) return;
   st.drain_deadline_ns.store((Clock::now() + grace).time_since_epoch().count());
   std::lock_guard lock(st.mu);
@@ -174,6 +176,7 @@ net::SocketAddr Server::local_address() const {
 
 std::vector<ServerStats> Server::worker_stats() const {
   std::vector<ServerStats> out;
+  if (!state_->slots_ready.load(std::memory_order_acquire)) return out;  // run() not started
   out.reserve(state_->slots.size());
   for (const auto& slot : state_->slots) {
     const auto& w = slot->stats;

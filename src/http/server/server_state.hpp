@@ -48,6 +48,7 @@ struct ServerState {
   Handler handler;
   std::vector<std::unique_ptr<WorkerSlot>> slots;
   std::atomic<bool> started{false};
+  std::atomic<bool> slots_ready{false};  // `slots` is built (by run()) and no longer changes
   std::atomic<bool> draining{false};
   std::atomic<std::int64_t> drain_deadline_ns{0};  // steady_clock, set by shutdown()
   std::mutex mu;                                   // guards accept_loops and bound
