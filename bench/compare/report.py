@@ -1,11 +1,13 @@
 """Writes the benchmark report (Markdown + PNG chart) from the results JSON the runner keeps.
 Every figure in the report comes from that JSON, so `run.py --from-json` redraws the same
 report without measuring again. Sections: "pinned" and "shared" (throughput modes),
-"instructions" (callgrind counts); each carries its own date, command and machine.
+"loadgen_check" (zokio-bench against wrk), "instructions" (callgrind counts); each carries its
+own date, command and machine.
 """
 import os
 
 import chart
+import loadgen_check
 import summary
 
 MODE_TEXT = {
@@ -128,10 +130,12 @@ def comparison(section, table, instr):
     return lines
 
 
-def example_command(section, scenario_id):
-    """The load generator command of one measured run of the scenario, port as PORT."""
+def example_command(section, scenario_id, loadgen=None):
+    """The load generator command of one measured run of the scenario (by that load generator,
+    if given), port as PORT."""
     for r in section["runs"]:
-        if r["scenario"] == scenario_id and r.get("loadgen_argv"):
+        if r["scenario"] == scenario_id and r.get("loadgen_argv") and (
+                loadgen is None or r.get("loadgen") == loadgen):
             argv = [os.path.basename(a) if a.startswith("/") else a for a in r["loadgen_argv"]]
             return " ".join("'%s'" % a if " " in a else a for a in argv).replace(
                 ":%d/" % r["port"], ":PORT/")
@@ -248,9 +252,10 @@ def caveats(sections, tables, instr_section):
         out.append("Shared mode: servers and load generator compete for the same two cores, so "
                    "a server that leaves more CPU to the load generator can look faster; read it "
                    "as a second opinion next to the pinned figures, not instead of them.")
-    out.append("Peak RSS is VmHWM and CPU time utime+stime from /proc, summed over all of a "
-               "server's processes (nginx's master and worker, h2o's helper); CPU time counts "
-               "the measured run only, warm-up excluded.")
+    if sections:  # about the throughput tables: a report of only other sections has none
+        out.append("Peak RSS is VmHWM and CPU time utime+stime from /proc, summed over all of "
+                   "a server's processes (nginx's master and worker, h2o's helper); CPU time "
+                   "counts the measured run only, warm-up excluded.")
     if instr_section:
         for mode, section in sections.items():
             if "zokio" in instr_section.get("results", {}) and (
@@ -261,6 +266,121 @@ def caveats(sections, tables, instr_section):
         out.append("Instructions per request are user-space only (callgrind does not see the "
                    "kernel), counted with the epoll driver for Zokio.")
     return out
+
+
+def check_facts(check):
+    m = check["machine"]
+    plan = check["plan"]
+    versions = check["loadgen_versions"]
+    rerun = "" if not check.get("after_benchmark") else (
+        " (the end of the benchmark run; `python3 bench/compare/run.py --loadgen-check` "
+        "reruns only this section)")
+    return [
+        "- Date: %s" % check["date"],
+        "- Command: `%s`%s" % (check["command"], rerun),
+        "- Machine: %d cores, %s, Linux %s, %s GiB RAM" % (m["cores"], m["cpu"], m["kernel"],
+                                                         m.get("memory_gib", "?")),
+        "- Load generators: %s; %s" % (versions["wrk"], versions["zokio-bench"]),
+        "- Server: `%s` (I/O driver `%s`), one worker pinned to CPU %s; the load generator runs "
+        "one thread pinned to CPU %s, with the scenario's connections (as in pinned mode)." % (
+            check["zokio_binary"], check["zokio_io"], plan["server_cpus"], plan["loadgen_cpus"]),
+        "- Each run: a fresh server, %d s warm-up with the same tool, then %d s measured; %d "
+        "rounds per scenario alternating wrk, zokio-bench, wrk, zokio-bench, …; the median "
+        "round is shown with the range of all rounds%s." % (
+            plan["warmup_s"], plan["duration_s"], plan["rounds"],
+            " (QUICK run: shorter runs)" if check.get("quick") else ""),
+    ]
+
+
+def rps_range(c):
+    if not c:
+        return "not run"
+    if not c.get("ok_rounds"):
+        return "failed: " + "; ".join(sorted(set(c["failures"])))[:120]
+    return "%s (%s – %s)" % (rps(c["rps"]), rps(c["rps_min"]), rps(c["rps_max"]))
+
+
+def saturation(c):
+    """Rounds whose load generator core was saturated, and its median busy share."""
+    if not c.get("ok_rounds"):
+        return "–"
+    return "%d of %d (%s)" % (c["saturated_rounds"], c["ok_rounds"],
+                              num(c["core_busy_pct"], "{:.0f} %"))
+
+
+def check_table(rows):
+    lines = header(["Scenario", "wrk req/s: median (min – max)",
+                    "zokio-bench req/s: median (min – max)",
+                    "zokio-bench / wrk", "CPU µs/req: wrk", "CPU µs/req: zokio-bench",
+                    "core saturated, rounds (busy): wrk / zokio-bench", "not the bottleneck (≥ 90% of wrk)?"])
+    for row in rows:
+        wrk, zb = row["wrk"], row["zokio-bench"]
+        lines.append("| " + " | ".join([
+            row["scenario"]["short"], rps_range(wrk), rps_range(zb),
+            "%.2f" % row["ratio"] if row["ratio"] else "–",
+            num(wrk.get("cpu_us_per_request"), "{:.2f}"),
+            num(zb.get("cpu_us_per_request"), "{:.2f}"),
+            "%s / %s" % (saturation(wrk), saturation(zb)), row["verdict"] or "–"]) + " |")
+    return lines
+
+
+def check_verdict(rows):
+    """In how many scenarios zokio-bench reached at least 90% of wrk's requests/s, where it was
+    faster than that bound, and -- what a bottleneck would show -- where it fell below it."""
+    measured = [r for r in rows if r["verdict"]]
+    passed = [r for r in measured if r["verdict"].startswith("yes")]
+    faster = ["%s (%s)" % (r["scenario"]["short"], loadgen_check.deviation(r["ratio"]))
+              for r in passed if r["ratio"] > 1 + loadgen_check.TOLERANCE]
+    slower = ["%s (%s)" % (r["scenario"]["short"], loadgen_check.deviation(r["ratio"]))
+              for r in measured if not r["verdict"].startswith("yes")]
+    text = ("zokio-bench reached at least %d%% of wrk's requests/s in %d of %d scenarios" % (
+        100 - loadgen_check.TOLERANCE * 100, len(passed), len(rows)))
+    if faster:
+        text += " (more than %d%% faster than wrk in %s)" % (
+            loadgen_check.TOLERANCE * 100, "; ".join(faster))
+    text += "; more than %d%% slower than wrk in %s" % (
+        loadgen_check.TOLERANCE * 100, "; ".join(slower) if slower else "none")
+    if len(measured) < len(rows):
+        text += "; %d scenario(s) could not be compared (a tool failed)" % (
+            len(rows) - len(measured))
+    return text + "."
+
+
+def check_notes(check, rows):
+    notes = [
+        "When both tools keep their core saturated, requests/s reflects the client as much as "
+        "the server: then the faster tool is the one that needs less CPU per request, which is "
+        "why the CPU µs/req columns are there. They are each tool's own CPU time (utime + stime "
+        "of its process, from `wait4`, start-up and connects included) divided by the requests "
+        "it completed; kernel work for its sockets that is charged to no process is not in "
+        "them.",
+        "A round counts as saturated when %s; where neither tool's core was saturated, the "
+        "server was the limit for both." % saturation_rule(check),
+    ]
+    median, worst = summary.other_cpu(check)
+    if median is not None:
+        notes.append("Other processes used %.0f%% of a core during the median run (up to "
+                     "%.0f%%)%s." % (median, worst, "; the machine was not quiet, which skews "
+                                     "these figures" if median >= 5 else ""))
+    commands = []
+    for row in rows:
+        sc = row["scenario"]["id"]
+        pair = [example_command(check, sc, t) for t in loadgen_check.TOOLS]
+        if all(pair):
+            commands.append("%s: `%s` and `%s`" % (row["scenario"]["short"], pair[0], pair[1]))
+    if commands:
+        notes.append("Commands: " + "; ".join(commands) + ".")
+    return ["- " + n for n in notes]
+
+
+def loadgen_check_lines(check):
+    rows = loadgen_check.rows(check)
+    return check_facts(check) + [
+        "", "Is zokio-bench, the default load generator, the bottleneck? Against the same "
+        "server, with the same connections and threads, its requests/s should be no more than "
+        "%d%% below wrk's (being faster shows no bottleneck either)." % (
+            loadgen_check.TOLERANCE * 100), ""] + check_table(rows) + [
+        "", check_verdict(rows), ""] + check_notes(check, rows)
 
 
 def instructions_lines(instr_section):
@@ -315,11 +435,15 @@ def write(data, out_path):
                   "Each server holds N connections that sent one `GET /` and stay open; the "
                   "growth of its resident memory divided by N.", ""] + idle_table(section)
         lines += ["", "### Every scenario"] + details(section, table) + [""]
+    if data.get("loadgen_check"):
+        lines += ["## Load generator check: zokio-bench against wrk", ""] + loadgen_check_lines(
+            data["loadgen_check"]) + [""]
     if instr_section:
         lines += ["## Instructions per request (callgrind)", ""] + instructions_lines(
             instr_section) + [""]
-    lines += ["## Caveats", ""] + ["- " + c for c in caveats(sections, tables, instr_section)]
-    lines += ["- " + n for n in notes]
+    notes = caveats(sections, tables, instr_section) + notes
+    if notes:
+        lines += ["## Caveats", ""] + ["- " + n for n in notes]
     tmp = out_path + ".tmp"
     with open(tmp, "w") as f:
         f.write("\n".join(lines).replace("\n\n\n", "\n\n") + "\n")

@@ -5,12 +5,16 @@ idle connections, optionally instructions per request, then writes the report.
 
   python3 bench/compare/run.py [--quick] [--mode pinned|shared] [--loadgen wrk|zokio-bench]
                                [--servers zokio,nginx,...] [--out docs/benchmark-report.md]
+  python3 bench/compare/run.py --loadgen-check [--quick]   zokio-bench against wrk only
   python3 bench/compare/run.py --instructions [--servers ...]   callgrind counts (bench-instr)
   python3 bench/compare/run.py --from-json docs/benchmark-results.json   report from data only
 
+A pinned-mode run over all servers and scenarios (what `make bench` does) ends with the load
+generator check (loadgen_check.py; about 2 minutes, 40 s quick) unless --no-loadgen-check.
+
 QUICK=1 in the environment is --quick. Results go to a JSON file beside the report (default
-docs/benchmark-results.json); a run replaces only its own section of it (pinned, shared or
-instructions), so the other sections survive and the report shows all three.
+docs/benchmark-results.json); a run replaces only its own sections of it (pinned, shared,
+loadgen_check or instructions), so the other sections survive and the report shows them all.
 """
 import argparse
 import datetime
@@ -26,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import idle_memory  # noqa: E402  (after the path set-up above)
 import instructions  # noqa: E402
 import loadgen  # noqa: E402
+import loadgen_check  # noqa: E402
 import procfs  # noqa: E402
 import report  # noqa: E402
 import servers  # noqa: E402
@@ -52,7 +57,8 @@ SATURATION = 0.95  # load generator CPU share (of its threads' cores) that marks
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1",
-                   help="fewer scenarios, shorter runs: under 3 minutes (also QUICK=1)")
+                   help="fewer scenarios, shorter runs: under 4 minutes with the load "
+                   "generator check (also QUICK=1)")
     p.add_argument("--mode", choices=sorted(MODES), default="pinned")
     p.add_argument("--loadgen", choices=["wrk", "zokio-bench"],
                    help="default: zokio-bench if built, else wrk")
@@ -73,6 +79,12 @@ def parse_args():
                    "file without measuring")
     p.add_argument("--instructions", action="store_true",
                    help="count instructions per request under callgrind instead")
+    p.add_argument("--loadgen-check", action="store_true",
+                   help="only run the load generator check: wrk and zokio-bench against the "
+                   "same\nZokio server, alternating (~2 min, quick ~40 s); --rounds, "
+                   "--duration,\n--warmup and --scenarios apply to it")
+    p.add_argument("--no-loadgen-check", action="store_true",
+                   help="do not end a full pinned-mode run with the load generator check")
     p.add_argument("--instr-requests", type=int, default=20000)
     p.add_argument("--no-build", action="store_true", help="do not run bench/peers/build.sh")
     return p.parse_args()
@@ -273,6 +285,91 @@ def run_benchmark(args, names, data, json_path):
     print("run.py: measured in %d s" % section["elapsed_s"])
 
 
+def check_unavailable():
+    """Why the load generator check cannot run on this machine, or None."""
+    if (os.cpu_count() or 1) < 2:
+        return "it needs 2 CPUs (server on 0, load generator on 1)"
+    missing = [t for t in loadgen_check.TOOLS if not loadgen.available(t)]
+    if missing:
+        return "%s not available" % " and ".join(missing)
+    if servers.zokio_binary()[0] is None:
+        return "no Zokio server built (run `make release`)"
+    return None
+
+
+def check_scenarios(ids):
+    unknown = set(ids) - {s["id"] for s in SCENARIOS}
+    if unknown:
+        sys.exit("run.py: unknown scenario(s) %s" % ", ".join(sorted(unknown)))
+    return [s for s in SCENARIOS if s["id"] in ids]
+
+
+def check_after_benchmark(args, names):
+    """Whether a benchmark run ends with the load generator check: the full pinned run that
+    `make bench` does, not a run narrowed to some servers or scenarios (a quick look at one
+    server should not cost two more minutes)."""
+    return (args.mode == loadgen_check.MODE and not args.no_loadgen_check
+            and not args.scenarios and names == servers.ALL)
+
+
+def describe_check(record):
+    """describe() plus the figure the check is about: the load generator's CPU per request."""
+    if not record["ok"]:
+        return describe(record)
+    return "%s  loadgen %.2f µs/req" % (
+        describe(record), loadgen_check.loadgen_cpu_us_per_request(record) or 0)
+
+
+def run_loadgen_check(args, data, on_its_own):
+    """wrk and zokio-bench against the same Zokio server in alternating rounds
+    (loadgen_check.py); replaces the loadgen_check section. After a benchmark run it uses its
+    own plan (the benchmark's --rounds, --duration, --warmup and --scenarios are not its) and
+    is skipped, not fatal, when it cannot run, so the benchmark's results are still written."""
+    why = check_unavailable()
+    if why:
+        if on_its_own:
+            sys.exit("run.py: --loadgen-check: %s" % why)
+        print("run.py: WARNING: no load generator check: %s" % why, file=sys.stderr)
+        return
+    m = MODES[loadgen_check.MODE]
+    if on_its_own:
+        plan = loadgen_check.plan(args.quick, args.rounds, args.duration, args.warmup)
+        ids = args.scenarios.split(",") if args.scenarios else loadgen_check.SCENARIO_IDS
+    else:
+        plan = loadgen_check.plan(args.quick)
+        ids = loadgen_check.SCENARIO_IDS
+    plan.update({"server_workers": m["workers"], "loadgen_threads": m["threads"],
+                 "server_cpus": m["server_cpus"], "loadgen_cpus": m["loadgen_cpus"]})
+    scenarios = check_scenarios(ids)
+    idle_memory.raise_fd_limit(1100)  # --scenarios may ask for 1,000 connections
+    kind, path = servers.zokio_binary()
+    print("run.py: load generator check, %s against the same %s, %s mode: %d runs, about %.0f s"
+          % (" and ".join(loadgen_check.TOOLS), kind, loadgen_check.MODE,
+             len(scenarios) * len(loadgen_check.TOOLS) * plan["rounds"],
+             loadgen_check.estimate_s(plan, len(scenarios))))
+    section = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": command_line(), "quick": args.quick, "mode": loadgen_check.MODE,
+        "after_benchmark": not on_its_own,
+        "loadgen_versions": {t: loadgen.version(t) for t in loadgen_check.TOOLS},
+        "zokio_binary": os.path.relpath(path, servers.ROOT), "zokio_io": args.zokio_io,
+        "machine": procfs.machine(), "plan": plan, "scenarios": scenarios, "runs": [],
+    }
+    t0 = time.monotonic()
+    for sc in scenarios:
+        print("== load generator check: %s" % sc["title"])
+        for rnd in range(plan["rounds"]):
+            for tool in loadgen_check.TOOLS:  # alternate within a round: drift hits both alike
+                record = measure_once("zokio", sc, loadgen_check.MODE, tool, plan, args.zokio_io)
+                record.update({"round": rnd + 1, "loadgen": tool})
+                section["runs"].append(record)
+                print("  round %d  %-11s %s" % (rnd + 1, tool, describe_check(record)),
+                      flush=True)
+    section["elapsed_s"] = round(time.monotonic() - t0)
+    data["loadgen_check"] = section
+    print("run.py: load generator check measured in %d s" % section["elapsed_s"])
+
+
 def run_instructions(args, names, data):
     names = [n for n in names if n in servers.NATIVE]
     kind, path = servers.zokio_binary()
@@ -305,7 +402,10 @@ def main():
     if unknown:
         sys.exit("run.py: unknown server(s) %s (known: %s)" % (", ".join(unknown),
                                                                ", ".join(servers.ALL)))
-    if not args.no_build:
+    if args.loadgen_check and (args.instructions or args.mode != loadgen_check.MODE):
+        sys.exit("run.py: --loadgen-check runs in %s mode only, and not with --instructions"
+                 % loadgen_check.MODE)
+    if not args.no_build and not args.loadgen_check:  # the check measures Zokio only
         build_peers(names)
     # Each run leaves its server's configuration and log under build/peers/run/ (kept for a
     # look after a failure); those of earlier invocations are of no use.
@@ -313,8 +413,13 @@ def main():
     data = load(json_path)
     if args.instructions:
         run_instructions(args, names, data)
+    elif args.loadgen_check:
+        run_loadgen_check(args, data, on_its_own=True)
     else:
         run_benchmark(args, names, data, json_path)
+        if check_after_benchmark(args, names):
+            save(data, json_path)  # the benchmark's results are safe should the check fail
+            run_loadgen_check(args, data, on_its_own=False)
     data["json_path"] = shown_path(json_path)
     data["out_path"] = shown_path(out)
     save(data, json_path)
