@@ -80,20 +80,22 @@ bool compressible_type(std::string_view type) noexcept {
 
 Middleware compress(CompressOptions options) {
   return [options](Request& req, const Handler& next) -> Task<Response> {
-    const bool wants = accepts_gzip(req.header("accept-encoding"));
     Response resp = co_await next(req);
+    // Cheapest checks first: most responses of a busy server are small (and never compressed,
+    // so they need no Vary either).
+    if (resp.body().size() < options.min_size) co_return resp;
     const int status = resp.status();
     if (status < 200 || status == 204 || status == 304 || resp.streaming() || resp.file()) {
       co_return resp;
     }
     if (!compressible_type(resp.content_type())) co_return resp;
     if (!resp.header_value("content-encoding").empty()) co_return resp;
-    if (resp.body().size() < options.min_size) co_return resp;  // never compressed: no Vary
     // A cache in front must keep the two variants apart, whichever this client gets.
     if (!lists_token(resp.header_value("vary"), "accept-encoding")) {
       resp.header("Vary", "Accept-Encoding");
     }
-    if (!wants) co_return resp;
+    // The request's views stay valid until the handler chain returns, so it is read here.
+    if (!accepts_gzip(req.header("accept-encoding"))) co_return resp;
     auto gz = detail::gzip_compress(resp.body(), options.level);
     if (!gz || gz->size() >= resp.body().size()) co_return resp;
     resp.set_body(std::move(*gz));

@@ -75,6 +75,8 @@ class Connection {
   std::string out_;
   std::string pending_;
   bool head_started_ = false;
+  // The client asked to close after the last request and sent nothing more: no lingering.
+  bool client_done_ = false;
   Clock::time_point head_deadline_{};
   std::size_t served_ = 0;
 
@@ -127,7 +129,9 @@ Task<void> Connection::run() {
       if (!sent) co_return;
     }
     if (close || (st_.draining.load(std::memory_order_acquire) && start_ == len_)) {
-      co_await linger_close();
+      // A client that asked to close sends nothing more, so closing cannot reset the response
+      // on its way (nginx's heuristic too); anyone else may still be sending: linger.
+      if (!(client_done_ && start_ == len_)) co_await linger_close();
       co_return;
     }
     compact_and_absorb_pending();
@@ -212,6 +216,7 @@ Task<void> Connection::answer(bool& close) {
     }
   }
   if (body_failed_) close = true;
+  client_done_ = !head.keep_alive && body_done_ && !body_failed_;
   ++served_;
   const auto max = st_.config.max_requests_per_connection;
   close = close || !head.keep_alive || resp.closes() ||
