@@ -6,24 +6,15 @@
 #include <string>
 #include <string_view>
 
+#include "zokio/http/parser.hpp"
+
 namespace zokio::bench {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 bool has_header(const Options& o, std::string_view name) {
   for (const auto& h : o.headers) {
-    if (iequals(std::string_view(h).substr(0, h.find(':')), name)) return true;
+    if (http::iequals(std::string_view(h).substr(0, h.find(':')), name)) return true;
   }
   return false;
 }

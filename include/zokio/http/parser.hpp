@@ -67,6 +67,9 @@ std::string_view to_string(ParseError e) noexcept;    // a short sentence for lo
 std::string_view rfc_section(ParseError e) noexcept;  // e.g. "RFC 9112 §5.1"
 std::string_view name(ParseError e) noexcept;         // an identifier: "bad_header_name"
 
+// ASCII case-insensitive equality: how field names (and most protocol tokens) compare.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
 struct ParseLimits {
   std::size_t max_request_line =
       8 * 1024;  // start line without its CRLF; skipped empty lines count

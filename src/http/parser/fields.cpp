@@ -151,12 +151,18 @@ bool keep_alive(const HeadState& st) {
 
 }  // namespace
 
+}  // namespace zokio::http::detail
+
+namespace zokio::http {
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
+    if (detail::lower(a[i]) != detail::lower(b[i])) return false;
   return true;
 }
+}  // namespace zokio::http
+
+namespace zokio::http::detail {
 
 std::string_view find_header(std::span<const Header> headers, std::string_view name) noexcept {
   for (const Header& h : headers)

@@ -36,7 +36,7 @@ bool valid_host(std::string_view host, bool require_port) noexcept;
 ParseError finish_request(HeadState& st) noexcept;
 ParseError finish_response(HeadState& st, bool request_was_head) noexcept;
 
-bool iequals(std::string_view a, std::string_view b) noexcept;  // ASCII case-insensitive
+using http::iequals;  // (parser.hpp)
 std::string_view find_header(std::span<const Header> headers, std::string_view name) noexcept;
 
 }  // namespace zokio::http::detail
