@@ -1,5 +1,6 @@
 """The little HTTP/1.1 client the comparison runner needs of its own: readiness probes and
-the idle-connection memory test send one GET and read one Content-Length framed answer."""
+the idle-connection memory test send one GET and read one Content-Length framed answer;
+bench/peers/check.py reads its peers' answers with it too."""
 import socket
 
 
@@ -8,7 +9,8 @@ def get_request(path="/"):
 
 
 def read_response(sock, buf=b""):
-    """Reads one response with a Content-Length body from sock -> (status, rest of buffer)."""
+    """Reads one response with a Content-Length body from sock
+    -> (status, headers with lowercase names, body, rest of the buffer)."""
     while b"\r\n\r\n" not in buf:
         data = sock.recv(65536)
         if not data:
@@ -16,17 +18,19 @@ def read_response(sock, buf=b""):
         buf += data
     head, buf = buf.split(b"\r\n\r\n", 1)
     lines = head.decode("latin-1").split("\r\n")
-    length = 0
+    headers = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
-        if name.strip().lower() == "content-length":
-            length = int(value)
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "-1"))
+    if length < 0:
+        raise ValueError("no Content-Length: %r" % head)
     while len(buf) < length:
         data = sock.recv(65536)
         if not data:
             raise ConnectionError("closed inside the body")
         buf += data
-    return int(lines[0].split()[1]), buf[length:]
+    return int(lines[0].split()[1]), headers, buf[:length], buf[length:]
 
 
 def probe(port, timeout=1.0):

@@ -18,6 +18,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "compare"))
+from httpclient import read_response  # noqa: E402  (after the path set-up above)
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PEERS = ["nginx", "h2o", "node", "go", "hyper", "c-epoll"]
 HELLO = b"Hello, World!"
@@ -28,31 +31,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def read_response(sock, buf=b""):
-    """Reads one response with a Content-Length body -> (status, headers, body, rest)."""
-    while b"\r\n\r\n" not in buf:
-        data = sock.recv(65536)
-        if not data:
-            raise ValueError("connection closed before a complete response head")
-        buf += data
-    head, buf = buf.split(b"\r\n\r\n", 1)
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "-1"))
-    if length < 0:
-        raise ValueError("no Content-Length: %r" % head)
-    while len(buf) < length:
-        data = sock.recv(65536)
-        if not data:
-            raise ValueError("connection closed inside the body")
-        buf += data
-    return status, headers, buf[:length], buf[length:]
 
 
 def request(path, close=False):

@@ -52,6 +52,18 @@ struct Cursor {
   }
 };
 
+// RFC 850's two-digit year: RFC 9110 §5.6.7 reads one that appears more than 50 years in the
+// future as the most recent past year with those digits.
+int two_digit_year(int yy) noexcept {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  const int this_year = tm.tm_year + 1900;
+  int year = this_year - this_year % 100 + yy;
+  if (year > this_year + 50) year -= 100;
+  return year;
+}
+
 std::optional<std::time_t> make_time(int year, int mon, int day, int h, int m, int sec) {
   if (day < 1 || day > 31 || h > 23 || m > 59 || sec > 60) return std::nullopt;
   std::tm tm{};
@@ -83,52 +95,36 @@ std::optional<std::time_t> parse_http_date(std::string_view s) noexcept {
   Cursor c{s};
   c.skip_day_name();
   if (!c.ok) return std::nullopt;
-  if (c.s.substr(0, 2) == ", ") {
+  int day = 0, mon = 0, year = 0;
+  const bool asctime = c.s.substr(0, 2) != ", ";
+  if (!asctime) {
     c.lit(", ");
-    const int day = c.num(2, 2);
-    if (c.ok && !c.s.empty() && c.s.front() == ' ') {  // IMF-fixdate
-      c.lit(" ");
-      const int mon = c.month();
-      c.lit(" ");
-      const int year = c.num(4, 4);
-      c.lit(" ");
-      const int h = c.num(2, 2);
-      c.lit(":");
-      const int m = c.num(2, 2);
-      c.lit(":");
-      const int sec = c.num(2, 2);
-      c.lit(" GMT");
-      if (!c.ok || !c.s.empty()) return std::nullopt;
-      return make_time(year, mon, day, h, m, sec);
-    }
-    c.lit("-");  // RFC 850: two-digit year, read as within 50 years of now (RFC 9110 §5.6.7)
-    const int mon = c.month();
-    c.lit("-");
-    int year = c.num(2, 2);
+    day = c.num(2, 2);
+    const bool fixdate = c.ok && !c.s.empty() && c.s.front() == ' ';
+    const char* sep = fixdate ? " " : "-";  // IMF-fixdate or RFC 850
+    c.lit(sep);
+    mon = c.month();
+    c.lit(sep);
+    year = fixdate ? c.num(4, 4) : two_digit_year(c.num(2, 2));
+  } else {  // asctime: "Sun Nov  6 08:49:37 1994"
     c.lit(" ");
-    const int h = c.num(2, 2);
-    c.lit(":");
-    const int m = c.num(2, 2);
-    c.lit(":");
-    const int sec = c.num(2, 2);
-    c.lit(" GMT");
-    if (!c.ok || !c.s.empty()) return std::nullopt;
-    year += year < 70 ? 2000 : 1900;
-    return make_time(year, mon, day, h, m, sec);
+    mon = c.month();
+    c.lit(" ");
+    if (!c.s.empty() && c.s.front() == ' ') c.lit(" ");
+    day = c.num(1, 2);
   }
-  c.lit(" ");  // asctime: "Sun Nov  6 08:49:37 1994"
-  const int mon = c.month();
-  c.lit(" ");
-  if (!c.s.empty() && c.s.front() == ' ') c.lit(" ");
-  const int day = c.num(1, 2);
   c.lit(" ");
   const int h = c.num(2, 2);
   c.lit(":");
   const int m = c.num(2, 2);
   c.lit(":");
   const int sec = c.num(2, 2);
-  c.lit(" ");
-  const int year = c.num(4, 4);
+  if (asctime) {
+    c.lit(" ");
+    year = c.num(4, 4);
+  } else {
+    c.lit(" GMT");
+  }
   if (!c.ok || !c.s.empty()) return std::nullopt;
   return make_time(year, mon, day, h, m, sec);
 }

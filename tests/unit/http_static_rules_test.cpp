@@ -105,6 +105,8 @@ TEST(HttpDate, FormatsAndParsesAllThreeForms) {
   EXPECT_EQ(http_date(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
   EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), 784111777);
+  // A two-digit year is the nearest one not more than 50 years ahead (RFC 9110 §5.6.7).
+  EXPECT_EQ(parse_http_date("Thursday, 01-Jan-26 00:00:00 GMT"), 1767225600);
   EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994"), 784111777);
   for (const char* bad :
        {"", "yesterday", "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Foo 1994 08:49:37 GMT",
