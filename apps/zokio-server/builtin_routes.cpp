@@ -15,6 +15,9 @@ using http::Request;
 using http::Response;
 
 constexpr std::string_view kHello = "Hello, World!";
+// JSON escaping can turn one byte into six ("\u0001"): the JSON echo takes at most this much,
+// so its answer stays under 384 KiB whatever the body limit is.
+constexpr std::size_t kJsonEchoMax = 64 * 1024;
 
 bool query_has(std::string_view query, std::string_view pair) {
   while (!query.empty()) {
@@ -58,15 +61,24 @@ Task<Response> echo(Request& req) {
     if (err == std::errc::timed_out) co_return Response::text("request body timed out\n", 408);
     co_return Response::text("malformed request body\n", 400);
   }
+  // A fixed type and nosniff: echoing the request's Content-Type would let anyone make this
+  // origin serve a page of their choosing (text/html with a script in it).
+  Response r;
   if (query_has(req.query(), "format=json")) {
+    if (body->size() > kJsonEchoMax) {
+      co_return Response::text("request body too large for format=json (at most " +
+                                   std::to_string(kJsonEchoMax) + " bytes)\n",
+                               413);
+    }
     std::string out = "{\"body\":";
     http::append_json_string(out, *body);
     out += ",\"length\":" + std::to_string(body->size()) + "}";
-    co_return Response::json(std::move(out));
+    r = Response::json(std::move(out));
+  } else {
+    r = Response::bytes(std::string(*body), "application/octet-stream");
   }
-  std::string_view type = req.header("content-type");
-  co_return Response::bytes(std::string(*body),
-                            type.empty() ? "application/octet-stream" : std::string(type));
+  r.header("X-Content-Type-Options", "nosniff");
+  co_return r;
 }
 
 Response status(const App& app) {
@@ -102,6 +114,10 @@ ReportContext App::context(const http::ServerStats& total) const {
   c.rps_10s = rates.rate(std::chrono::seconds(10), now, total.requests_total);
   c.rps_60s = rates.rate(std::chrono::seconds(60), now, total.requests_total);
   c.draining = draining.load(std::memory_order_acquire);
+  if (const http::Server* s = server.load(std::memory_order_acquire)) {
+    c.max_connections = s->max_connections();
+  }
+  c.gzip_compressions = http::StaticFiles::compressions();
   return c;
 }
 

@@ -4,6 +4,7 @@
 // SIGHUP reopens the access log.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,7 +55,19 @@ http::ServerConfig server_config(const ServerOptions& o) {
   c.timeouts.write = o.write_timeout;
   c.max_requests_per_connection = o.max_requests_per_connection;
   c.backlog = o.backlog;
+  c.max_connections = o.max_connections;
+  c.max_connections_per_client = o.max_connections_per_client;
+  c.on_warning = [](std::string_view line) { log(Level::kWarn, line); };
   return c;
+}
+
+// As Go's runtime does: a server wants the hard open-file limit, not the soft one (often 1024).
+void raise_open_file_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &lim);
+  }
 }
 
 std::string url_of(const net::SocketAddr& a) {
@@ -81,7 +94,8 @@ Task<int> serve(App& app, http::Server& server, http::AccessLog* access_log) {
   }
   if (!running.is_finished()) {
     log(Level::kInfo, "listening on " + url_of(server.local_address()) + " (" + app.io_backend +
-                          ", " + std::to_string(app.workers) + " workers)");
+                          ", " + std::to_string(app.workers) + " workers, max connections " +
+                          std::to_string(server.max_connections()) + ")");
   }
   int rc = 0;
   try {
@@ -136,6 +150,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   set_log_level(opts.log_level);
+  raise_open_file_limit();
 
   // Every thread the runtime starts inherits this mask, so only signal_loop sees the signals.
   sigset_t signals;

@@ -32,6 +32,8 @@ struct ServerOptions {
   std::uint64_t max_body_bytes = 8ull << 20;
   std::size_t max_requests_per_connection = 0;  // 0: unlimited
   int backlog = 1024;
+  std::size_t max_connections = 0;             // 0: derived from the open-file limit
+  std::size_t max_connections_per_client = 0;  // 0: no limit
 
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};

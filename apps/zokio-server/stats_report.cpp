@@ -99,6 +99,14 @@ std::string stats_json(const http::ServerStats& t, const std::vector<http::Serve
   num(o, t.timeouts);
   o += ",\"handler_errors\":";
   num(o, t.handler_errors);
+  o += ",\"max_connections\":";
+  num(o, static_cast<std::uint64_t>(ctx.max_connections));
+  o += ",\"connections_rejected\":";
+  num(o, t.connections_rejected);
+  o += ",\"buffered_bytes\":";
+  num(o, t.buffered_bytes);
+  o += ",\"gzip_compressions\":";
+  num(o, ctx.gzip_compressions);
   o += ",\"per_worker\":[";
   for (std::size_t i = 0; i < workers.size(); ++i) {
     const auto& w = workers[i];
@@ -191,6 +199,14 @@ std::string prometheus_text(const http::ServerStats& t,
   p.metric("zokio_timeouts_total", "counter", "Connections closed by a timeout.", t.timeouts);
   p.metric("zokio_handler_errors_total", "counter", "Handlers that failed (answered 500).",
            t.handler_errors);
+  p.metric("zokio_max_connections", "gauge", "The connection cap in force.",
+           static_cast<std::uint64_t>(ctx.max_connections));
+  p.metric("zokio_connections_rejected_total", "counter",
+           "Connections closed at accept: over a connection limit.", t.connections_rejected);
+  p.metric("zokio_buffered_bytes", "gauge",
+           "Bytes held for connections beyond their fixed input buffers.", t.buffered_bytes);
+  p.metric("zokio_static_gzip_compressions_total", "counter",
+           "Static files run through the gzip compressor.", ctx.gzip_compressions);
   p.head("zokio_requests_per_second", "gauge", "Request rate over a trailing window.");
   p.line("zokio_requests_per_second", "window=\"1s\"", ctx.rps_1s);
   p.line("zokio_requests_per_second", "window=\"10s\"", ctx.rps_10s);

@@ -33,6 +33,8 @@ struct ReportContext {
   double uptime_seconds = 0;
   double rps_1s = 0, rps_10s = 0, rps_60s = 0;
   bool draining = false;
+  std::size_t max_connections = 0;
+  std::uint64_t gzip_compressions = 0;  // static files run through the compressor
 };
 
 std::string stats_json(const http::ServerStats& total,

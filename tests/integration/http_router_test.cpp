@@ -97,6 +97,29 @@ TEST_F(RouterTest, WrongMethodIs405WithAllow) {
   EXPECT_EQ(p.header("Allow"), "OPTIONS, POST");
 }
 
+// RFC 9110 §15.6.2: a method the server does not implement at all is 501; CONNECT (a tunnel)
+// too. A known method, or one some route registers, that the resource lacks stays 405.
+TEST_F(RouterTest, UnknownMethodsAre501) {
+  router_.route("PURGE", "/cache", echo_route("purge"));
+  start_server(router_.handler());
+  EXPECT_EQ(get("/users/1", "BREW").status, 501);
+  EXPECT_EQ(get("/nowhere", "BREW").status, 501);
+  EXPECT_EQ(get("x:443", "CONNECT").status, 501);
+  EXPECT_EQ(get("/users/1", "PATCH").status, 405);
+  EXPECT_EQ(get("/users/1", "PURGE").status, 405);  // registered elsewhere: known
+  EXPECT_EQ(get("/cache", "PURGE").body, "purge");
+}
+
+// Absolute-form targets route on the path after the authority (RFC 9112 §3.2.2).
+TEST_F(RouterTest, AbsoluteFormRoutesOnItsPath) {
+  start_server(router_.handler());
+  EXPECT_EQ(get("http://t/users/9").body, "user id=9");
+  EXPECT_EQ(get("http://[::1]:8080/users/7?x=1").body, "user id=7");
+  EXPECT_EQ(get("http://t").body, "root");
+  EXPECT_EQ(get("http://t?q=1").body, "root");
+  EXPECT_EQ(get("http://user@t/users/9").status, 400);
+}
+
 TEST_F(RouterTest, HeadUsesTheGetRouteWithoutABody) {
   start_server(router_.handler());
   auto replies =

@@ -432,21 +432,36 @@ TEST_F(HttpServer, SlowlorisHeaderTimeout) {
   EXPECT_GE(server_->stats().timeouts, 1u);
 }
 
+// Whether the server closes a connection (EOF) within 20 s, after answering `request` if any.
+Task<bool> server_closes(SocketAddr addr, std::string request) {
+  auto s = (co_await TcpStream::connect(addr)).value();
+  if (!request.empty()) {
+    auto w = co_await s.write_all(request);
+    if (!w) co_return false;
+    auto replies = co_await read_replies(s, 1);
+    if (replies.size() != 1) co_return false;
+  }
+  char c;
+  auto r = co_await s.read(&c, 1, zokio::Clock::now() + 20s);
+  co_return r.ok() && *r == 0;
+}
+
+// The other timeouts are a minute here, so only the one under test can close the connection.
 TEST_F(HttpServer, IdleKeepAliveTimeoutClosesTheConnection) {
   zokio::http::ServerConfig cfg;
   cfg.timeouts.idle = 100ms;
+  cfg.timeouts.header = 60s;
   start(cfg);
-  auto closed = rt_.block_on([](SocketAddr addr) -> Task<bool> {
-    auto s = (co_await TcpStream::connect(addr)).value();
-    char c;
-    auto r = co_await zokio::timeout(
-        2s, [](TcpStream& s, char* c) -> Task<zokio::IoResult<std::size_t>> {
-          auto n = co_await s.read(c, 1);
-          co_return n;
-        }(s, &c));
-    co_return r.ok() && r->ok() && **r == 0;  // EOF, well before our 2 s
-  }(addr_));
-  EXPECT_TRUE(closed);
+  EXPECT_TRUE(rt_.block_on(server_closes(addr_, "GET /idle HTTP/1.1\r\nHost: t\r\n\r\n")));
+}
+
+// A connection that never sends a request gets the header timeout, not the keep-alive one.
+TEST_F(HttpServer, SilentConnectionGetsTheHeaderTimeout) {
+  zokio::http::ServerConfig cfg;
+  cfg.timeouts.header = 100ms;
+  cfg.timeouts.idle = 60s;
+  start(cfg);
+  EXPECT_TRUE(rt_.block_on(server_closes(addr_, "")));
 }
 
 TEST_F(HttpServer, MaxRequestsPerConnection) {

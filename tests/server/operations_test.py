@@ -112,7 +112,8 @@ DOCUMENTED_DEFAULTS = {
     "builtin-routes": "true", "builtin-prefix": None, "gzip": "true", "hide-dotfiles": "true",
     "cache-control": None, "max-request-line": "8192",
     "max-header-bytes": "16384", "max-headers": "100", "max-body-bytes": "8388608",
-    "max-requests-per-connection": "0", "backlog": "1024", "header-timeout": "10s",
+    "max-requests-per-connection": "0", "backlog": "1024", "max-connections": "0",
+    "max-connections-per-client": "0", "header-timeout": "10s",
     "body-timeout": "30s", "idle-timeout": "60s", "write-timeout": "30s", "drain-timeout": "10s",
 }
 
@@ -178,7 +179,8 @@ def test_full_config(binary, tmp):
         "cache_control": '"max-age=60"', "access_log": json.dumps(log_path),
         "access_log_format": '"json"', "log_level": '"info"', "max_request_line": "4096",
         "max_header_bytes": '"16k"', "max_headers": "20", "max_body_bytes": "2048",
-        "max_requests_per_connection": "5", "header_timeout": '"5s"', "body_timeout": '"5s"',
+        "max_requests_per_connection": "5", "max_connections": "100",
+        "max_connections_per_client": "50", "header_timeout": '"5s"', "body_timeout": '"5s"',
         "idle_timeout": '"30s"', "write_timeout": '"10s"', "drain_timeout": '"3s"',
     }
     check(keys <= set(values), "the full config covers every option --help lists",

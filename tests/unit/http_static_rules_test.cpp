@@ -30,7 +30,12 @@ TEST(PathGuard, CleansOrRefuses) {
       {"/a%20b", PathVerdict::kOk, "a b", false},
       {"/%41", PathVerdict::kOk, "A", false},
       {"/..", PathVerdict::kForbidden, "", false},
-      {"/a/../b", PathVerdict::kForbidden, "", false},
+      {"/a/../b", PathVerdict::kOk, "b", false},  // resolved (RFC 3986 §5.2.4)
+      {"/sub/./../a.txt", PathVerdict::kOk, "a.txt", false},
+      {"/a/b/../../c/", PathVerdict::kOk, "c", true},
+      {"/a/..", PathVerdict::kOk, "", false},
+      {"/a/../..", PathVerdict::kForbidden, "", false},  // above the root
+      {"/a/%2e%2e/%2e%2e/etc/passwd", PathVerdict::kForbidden, "", false},
       {"/%2e%2e/x", PathVerdict::kForbidden, "", false},
       {"/%2E%2e/x", PathVerdict::kForbidden, "", false},
       {"/.%2e/x", PathVerdict::kForbidden, "", false},
@@ -89,7 +94,25 @@ TEST(Conditional, Ranges) {
   EXPECT_EQ(parse_range("bytes=0-1,5-6", 100, r), RangeVerdict::kIgnore);
   EXPECT_EQ(parse_range("items=0-1", 100, r), RangeVerdict::kIgnore);
   EXPECT_EQ(parse_range("bytes=a-b", 100, r), RangeVerdict::kIgnore);
-  EXPECT_EQ(parse_range("bytes=99999999999999999999-", 100, r), RangeVerdict::kIgnore);
+  // Positions beyond 64 bits saturate: a first one is past the end, a last one means the end.
+  EXPECT_EQ(parse_range("bytes=99999999999999999999-", 100, r), RangeVerdict::kUnsatisfiable);
+  EXPECT_EQ(parse_range("bytes=0-99999999999999999999", 100, r), RangeVerdict::kSatisfiable);
+  EXPECT_EQ(r.first, 0u);
+  EXPECT_EQ(r.length, 100u);
+  EXPECT_EQ(parse_range("bytes=-99999999999999999999", 100, r), RangeVerdict::kSatisfiable);
+  EXPECT_EQ(r.length, 100u);
+  EXPECT_EQ(parse_range("bytes=0-9x9999999999999999999", 100, r), RangeVerdict::kIgnore);
+  // The unit is case-insensitive (RFC 9110 §14.1).
+  EXPECT_EQ(parse_range("BYTES=0-9", 100, r), RangeVerdict::kSatisfiable);
+  EXPECT_EQ(parse_range("Bytes=5-", 100, r), RangeVerdict::kSatisfiable);
+  EXPECT_EQ(r.first, 5u);
+}
+
+TEST(Conditional, IfMatch) {
+  EXPECT_TRUE(match_holds("*", "\"a\""));
+  EXPECT_TRUE(match_holds("\"x\", \"a\"", "\"a\""));
+  EXPECT_FALSE(match_holds("W/\"a\"", "\"a\""));  // strong comparison only
+  EXPECT_FALSE(match_holds("\"b\"", "\"a\""));
 }
 
 TEST(Conditional, IfRange) {

@@ -21,7 +21,12 @@ namespace zokio::http {
 
 namespace detail {
 class Connection;
-}
+// The path of an absolute-form target's path part ("http://host/a" -> "/a", "http://host" ->
+// "/"); any other target as it is.
+std::string_view origin_path(std::string_view target_path) noexcept;
+// A method of RFC 9110 §9.3 or PATCH (RFC 5789).
+bool is_standard_method(std::string_view method) noexcept;
+}  // namespace detail
 class Router;
 
 // Handed to a streaming response's producer: each write() sends one chunk of the body at once
@@ -54,8 +59,13 @@ class Request {
  public:
   std::string_view method() const noexcept { return head_.method; }
   std::string_view target() const noexcept { return head_.target; }
-  // The target up to '?', and what follows it (empty if none).
-  std::string_view path() const noexcept { return head_.target.substr(0, query_at()); }
+  // The path: the target up to '?' (for an absolute-form target, "http://host/a?q", the part
+  // after the authority: "/a"; "/" if it has none). Every handler should route on this.
+  std::string_view path() const noexcept {
+    const std::string_view p = head_.target.substr(0, query_at());
+    return !p.empty() && p.front() == '/' ? p : detail::origin_path(p);
+  }
+  // What follows the '?' of the target (empty if none).
   std::string_view query() const noexcept {
     auto q = query_at();
     return q < head_.target.size() ? head_.target.substr(q + 1) : std::string_view{};

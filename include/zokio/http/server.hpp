@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "zokio/http/message.hpp"
@@ -24,14 +25,17 @@
 
 namespace zokio::http {
 
+// Every timeout but `header` measures lack of progress: it restarts whenever bytes move.
 struct ServerTimeouts {
-  // From the first byte of a request until its head is complete (slowloris defence).
+  // From the first byte of a request until its head is complete (slowloris defence); for the
+  // first request of a connection, from the accept: a client that sends nothing is closed then.
   std::chrono::milliseconds header{10'000};
-  // Reading a request body.
+  // Waiting for request body bytes (each read).
   std::chrono::milliseconds body{30'000};
   // Waiting for the next request on a keep-alive connection.
   std::chrono::milliseconds idle{60'000};
-  // Writing one batch of responses (a client that never reads is dropped).
+  // Waiting for the client to take response bytes (each write): a client that stops reading
+  // is dropped, a slow but steady one is not.
   std::chrono::milliseconds write{30'000};
 };
 
@@ -41,6 +45,14 @@ struct ServerConfig {
   ServerTimeouts timeouts;
   std::size_t max_requests_per_connection = 0;  // 0: unlimited
   int backlog = 1024;
+  // Most connections open at once; 0: the soft open-file limit less a reserve (1/16 of it, at
+  // least 32). A connection over a limit is closed as soon as it is accepted, unread.
+  std::size_t max_connections = 0;
+  // Most connections open at once from one client IP address; 0: no limit.
+  std::size_t max_connections_per_client = 0;
+  // Told (from any worker thread, at most once per 10 s for each kind) when the process ran out
+  // of file descriptors or a connection limit turned clients away. Default: nobody.
+  std::function<void(std::string_view)> on_warning;
 };
 
 // Request latency (from a complete request head to its rendered response), bucketed
@@ -70,7 +82,11 @@ struct ServerStats {
   std::uint64_t timeouts = 0;
   std::uint64_t handler_errors = 0;  // handlers that threw (answered 500)
   LatencyHistogram latency;
-  std::uint64_t latency_sum_us = 0;  // sum of every request's latency (for a mean)
+  std::uint64_t latency_sum_us = 0;        // sum of every request's latency (for a mean)
+  std::uint64_t connections_rejected = 0;  // closed at accept: over a connection limit
+  // Bytes the connections hold now beyond their fixed 4 KiB input buffers: request bodies,
+  // large output and response bodies being written.
+  std::uint64_t buffered_bytes = 0;
 };
 
 namespace detail {
@@ -94,6 +110,8 @@ class Server {
 
   // The bound address (with the real port if the configured one was 0), once run() started.
   net::SocketAddr local_address() const;
+  // The connection cap in force (ServerConfig::max_connections, or the one derived from it).
+  std::size_t max_connections() const;
   ServerStats stats() const;
   // The same figures for each worker (index = worker), empty before run().
   std::vector<ServerStats> worker_stats() const;

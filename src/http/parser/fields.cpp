@@ -3,6 +3,8 @@
 // the comment says which one we make and why.
 #include "http/parser/fields.hpp"
 
+#include <arpa/inet.h>
+
 #include <cstring>
 
 #include "http/parser/char_class.hpp"
@@ -170,15 +172,37 @@ std::string_view find_header(std::span<const Header> headers, std::string_view n
   return {};
 }
 
+namespace {
+// The inside of "[...]": an IPv6 address (inet_pton's grammar is RFC 4291's, the same as RFC
+// 3986's IPv6address), or IPvFuture: "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ).
+bool valid_ip_literal(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  if (s[0] == 'v' || s[0] == 'V') {
+    std::size_t i = 1;
+    while (i < s.size() && has_class(s[i], kHexDigit)) ++i;
+    if (i == 1 || i >= s.size() || s[i] != '.' || i + 1 == s.size()) return false;
+    for (++i; i < s.size(); ++i) {
+      if (!has_class(s[i], kHostChar) && s[i] != ':') return false;
+    }
+    return true;
+  }
+  char text[INET6_ADDRSTRLEN];
+  if (s.size() >= sizeof(text)) return false;
+  std::memcpy(text, s.data(), s.size());
+  text[s.size()] = '\0';
+  in6_addr addr{};
+  return ::inet_pton(AF_INET6, text, &addr) == 1;
+}
+}  // namespace
+
 bool valid_host(std::string_view h, bool require_port) noexcept {
   // RFC 9112 §3.2: an empty Host is what a client sends when the target has no authority.
   if (h.empty()) return !require_port;
   std::size_t i = 0;
-  if (h[0] == '[') {  // IP-literal: IPv6 or IPvFuture; checked for its alphabet only
-    i = 1;
-    while (i < h.size() && h[i] != ']' && (has_class(h[i], kHostChar) || h[i] == ':')) ++i;
-    if (i >= h.size() || h[i] != ']' || i == 1) return false;
-    ++i;
+  if (h[0] == '[') {  // IP-literal (RFC 3986 §3.2.2): IPv6address or IPvFuture
+    const auto close = h.find(']');
+    if (close == std::string_view::npos || !valid_ip_literal(h.substr(1, close - 1))) return false;
+    i = close + 1;
   } else {  // reg-name or IPv4address; an empty name before a port is rejected
     for (;;) {
       while (i < h.size() && has_class(h[i], kHostChar)) ++i;
@@ -210,16 +234,25 @@ ParseError check_target(std::string_view method, std::string_view target) noexce
   if (target[0] == '/') return connect ? ParseError::kBadTarget : ParseError::kNone;
   if (connect) return valid_host(target, true) ? ParseError::kNone : ParseError::kBadTarget;
   if (target == "*") return method == "OPTIONS" ? ParseError::kNone : ParseError::kBadTarget;
-  // absolute-form: scheme ":" ... (RFC 3986 §3.1); the rest is already visible ASCII.
+  // absolute-form (RFC 9112 §3.2.2): scheme "://" authority [path-abempty] ["?" query]. The
+  // authority must be a valid host with an optional port; userinfo is refused, as RFC 9110
+  // §4.2.4 advises for http(s) URIs, and so is an empty host (§4.2.1).
   if (!is_alpha(static_cast<unsigned char>(target[0]))) return ParseError::kBadTarget;
-  for (std::size_t i = 1; i < target.size(); ++i) {
+  std::size_t i = 1;
+  while (i < target.size() && target[i] != ':') {
     const char c = target[i];
-    if (c == ':') return ParseError::kNone;
     if (!is_alpha(static_cast<unsigned char>(c)) && !has_class(c, kDigit) && c != '+' && c != '-' &&
         c != '.')
       return ParseError::kBadTarget;
+    ++i;
   }
-  return ParseError::kBadTarget;
+  if (target.substr(i, 3) != "://") return ParseError::kBadTarget;
+  const std::string_view rest = target.substr(i + 3);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.empty() || authority.find('@') != std::string_view::npos) {
+    return ParseError::kBadTarget;
+  }
+  return valid_host(authority, false) ? ParseError::kNone : ParseError::kBadTarget;
 }
 
 ParseError on_field(HeadState& st, FieldId id, std::string_view value) noexcept {

@@ -54,6 +54,7 @@ struct Router::Node {
 
 struct Router::State {
   Node root;
+  std::vector<std::string> extra_methods;  // registered methods beyond the standard ones
   Handler fallback;
   std::vector<Middleware> middleware;
 };
@@ -82,13 +83,12 @@ struct Capture {
   std::size_t count = 0;
 };
 
-// The route path of a target: origin-form as it is; absolute-form without scheme and authority.
-std::string_view route_path(std::string_view path) noexcept {
-  if (!path.empty() && path.front() == '/') return path;
-  auto scheme = path.find("://");
-  if (scheme == std::string_view::npos) return {};
-  auto slash = path.find('/', scheme + 3);
-  return slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
+// RFC 9110 §15.6.2: 501 for a method the server does not implement at all; 405 is for a known
+// method the resource does not allow. CONNECT asks for a tunnel, which is not implemented either.
+bool implemented(std::string_view method, const std::vector<std::string>& extra) noexcept {
+  if (method == "CONNECT") return false;
+  return detail::is_standard_method(method) ||
+         std::find(extra.begin(), extra.end(), method) != extra.end();
 }
 
 }  // namespace
@@ -157,6 +157,11 @@ Router& Router::route(std::string_view method, std::string_view pattern, Handler
   if (table->find(method)) throw bad("already routed");
   table->param_names = std::move(names);
   table->methods.emplace_back(std::string(method), std::move(handler));
+  auto& extra = state_->extra_methods;
+  if (!detail::is_standard_method(method) &&
+      std::find(extra.begin(), extra.end(), method) == extra.end()) {
+    extra.emplace_back(method);
+  }
   return *this;
 }
 
@@ -206,8 +211,11 @@ Task<Response> Router::dispatch(Request& req) const {
 Task<Response> Router::dispatch_state(const State& st, Request& req) {
   req.param_count_ = 0;
   const std::string_view method = req.method();
-  std::string_view path = route_path(req.path());
-  if (path.empty()) {
+  if (!implemented(method, st.extra_methods)) {
+    co_return Response::text("method not implemented\n", 501);
+  }
+  std::string_view path = req.path();
+  if (path.empty() || path.front() != '/') {
     if (method == "OPTIONS" && req.target() == "*") {  // the server as a whole (RFC 9110 §9.3.7)
       Response r(204);
       r.header("Allow", "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
@@ -249,8 +257,8 @@ Handler Router::handler() const {
 }
 
 std::string Router::allowed_methods(std::string_view path) const {
-  path = route_path(path);
-  if (path.empty()) return {};
+  path = detail::origin_path(path);
+  if (path.empty() || path.front() != '/') return {};
   Capture cap;
   Segments segs{path.substr(1)};
   const Table* table = match<Node, Table>(state_->root, segs, cap);

@@ -3,6 +3,12 @@
 // output buffer and sends them with one write. Request heads are views into the input buffer,
 // which therefore never moves while a handler runs; bytes that arrive for the next request
 // while a chunked body is read wait in `pending_` until the handler is done.
+//
+// Bounds against hostile clients: a body buffer grows with the bytes that arrived, never with
+// the length announced; buffers beyond kKeepCapacity are returned after each request; every
+// timeout restarts when bytes move, except the header timeout, which bounds a whole head (and
+// the wait for the first request); the bytes a connection holds are counted in its worker's
+// `buffered_bytes`.
 #include <sys/sendfile.h>
 
 #include <algorithm>
@@ -22,6 +28,14 @@ constexpr std::size_t kInitialBuffer = 4096;
 constexpr std::size_t kFlushThreshold = 256 * 1024;  // flush mid-batch beyond this
 constexpr std::uint64_t kMaxDrain = 64 * 1024;       // unread body we read and discard
 constexpr std::size_t kScratch = 16 * 1024;
+// Response bodies this large are written from the response itself, not copied into out_.
+constexpr std::size_t kDirectBody = 64 * 1024;
+// Buffers larger than this are freed after the request rather than kept for the next one.
+constexpr std::size_t kKeepCapacity = 64 * 1024;
+
+void release_if_large(std::string& s) noexcept {
+  if (s.capacity() > kKeepCapacity) std::string().swap(s);
+}
 
 }  // namespace
 
@@ -36,11 +50,14 @@ class Connection {
         peer_(peer),
         parser_(st.config.limits),
         chunked_(st.config.limits.max_body) {}
+  ~Connection() { slot_.stats.buffered_bytes.fetch_sub(accounted_, std::memory_order_relaxed); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
   Task<void> run();
   Task<IoResult<std::string_view>> read_body();
   Task<IoResult<std::string_view>> read_body_piece();
-  Task<std::error_code> decode_chunked(bool whole, Clock::time_point deadline);
+  Task<std::error_code> decode_chunked(bool whole);
   Task<IoResult<void>> write_chunk(std::string_view data);
 
  private:
@@ -49,14 +66,25 @@ class Connection {
   Task<bool> send_file(const Response& resp);
   Task<bool> discard_body();
   Task<bool> flush();
+  Task<bool> write_all(std::string_view data);
   Task<void> linger_close();
   Task<bool> send_continue_if_expected();
   Task<std::error_code> start_body_read();
-  // Reads into [p, p+n) before `deadline`; nullopt on timeout (counted).
-  Task<std::optional<IoResult<std::size_t>>> read_until(char* p, std::size_t n,
-                                                        Clock::time_point deadline);
+  // Reads body bytes into [p, p+n) within the body timeout, which restarts with every read
+  // (it measures lack of progress); nullopt on timeout (counted).
+  Task<std::optional<IoResult<std::size_t>>> read_body_bytes(char* p, std::size_t n);
   void compact_and_absorb_pending();
   void set_idle(bool idle) noexcept { entry_->idle.store(idle, std::memory_order_release); }
+  // Brings the worker's buffered_bytes up to date with what this connection holds now.
+  void account() noexcept {
+    const std::size_t in_extra =
+        in_.capacity() > kInitialBuffer ? in_.capacity() - kInitialBuffer : 0;
+    const auto held = static_cast<std::int64_t>(body_.capacity() + out_.capacity() +
+                                                pending_.capacity() + in_extra + sending_);
+    if (held == accounted_) return;
+    slot_.stats.buffered_bytes.fetch_add(held - accounted_, std::memory_order_relaxed);
+    accounted_ = held;
+  }
   std::size_t max_buffer() const noexcept {
     return st_.config.limits.max_request_line + st_.config.limits.max_header_bytes + 1024;
   }
@@ -93,11 +121,15 @@ class Connection {
   // The current streamed response.
   bool chunked_out_ = false;
   bool stream_failed_ = false;
+
+  std::int64_t accounted_ = 0;  // what account() last added to buffered_bytes
+  std::size_t sending_ = 0;     // a large response body being written from the response
 };
 
 Task<void> Connection::run() {
   WorkerStats& stats = slot_.stats;
   in_.resize(kInitialBuffer);
+  head_deadline_ = Clock::now() + st_.config.timeouts.header;
   for (;;) {
     bool close = false;
     while (!close && start_ < len_) {
@@ -135,6 +167,7 @@ Task<void> Connection::run() {
       co_return;
     }
     compact_and_absorb_pending();
+    account();
     if (len_ == in_.size()) {
       if (in_.size() >= max_buffer()) {  // the parser's limits should have fired first
         render_error(out_, 431, "request header section too large", 1);
@@ -146,7 +179,9 @@ Task<void> Connection::run() {
     const bool idle = start_ == len_;
     Clock::time_point deadline;
     if (idle) {
-      deadline = Clock::now() + st_.config.timeouts.idle;
+      // Until its first request, a connection gets the header timeout counted from the accept,
+      // not the idle one: a client that never speaks is not a keep-alive client.
+      deadline = served_ == 0 ? head_deadline_ : Clock::now() + st_.config.timeouts.idle;
       set_idle(true);
     } else {
       if (!head_started_) {
@@ -170,7 +205,7 @@ Task<void> Connection::run() {
     if (!got || *got == 0) co_return;  // reset or end of stream
     if (idle) {
       head_started_ = true;
-      head_deadline_ = Clock::now() + st_.config.timeouts.header;
+      if (served_ != 0) head_deadline_ = Clock::now() + st_.config.timeouts.header;
     }
     len_ += *got;
     stats.bytes_in.fetch_add(*got, std::memory_order_relaxed);
@@ -231,6 +266,8 @@ Task<void> Connection::answer(bool& close) {
   if (stream && head.version_minor == 0) close = true;  // no chunked coding: close-delimited
   opts.close = close;
   opts.chunked = stream && head.version_minor == 1;
+  opts.body_follows =
+      !stream && !file && !bodiless && !opts.head_request && resp.body().size() >= kDirectBody;
   if (!render_response(out_, resp, opts)) {
     stats.handler_errors.fetch_add(1, std::memory_order_relaxed);
     status = 500;
@@ -242,6 +279,15 @@ Task<void> Connection::answer(bool& close) {
   } else if (file) {
     bool complete = co_await send_file(resp);
     if (!complete) close = true;
+  } else if (opts.body_follows) {
+    bool complete = co_await flush();
+    if (complete) {
+      sending_ = resp.body().size();
+      account();
+      complete = co_await write_all(resp.body());
+      sending_ = 0;
+    }
+    if (!complete) close = true;
   }
   stats.requests_total.fetch_add(1, std::memory_order_relaxed);
   stats.count_response(status);
@@ -252,6 +298,9 @@ Task<void> Connection::answer(bool& close) {
   parser_.reset();
   head_started_ = false;
   req_.conn_ = nullptr;
+  body_view_ = {};
+  release_if_large(body_);
+  account();
   if (out_.size() >= kFlushThreshold) {
     bool sent = co_await flush();
     if (!sent) close = true;
@@ -287,7 +336,8 @@ Task<bool> Connection::send_file(const Response& resp) {
   const int file_fd = resp.file()->fd();
   auto offset = static_cast<off_t>(resp.file_offset());
   std::uint64_t left = resp.body_size();
-  const auto deadline = Clock::now() + st_.config.timeouts.write;
+  // The write timeout measures lack of progress: it restarts whenever bytes were sent.
+  auto deadline = Clock::now() + st_.config.timeouts.write;
   while (left > 0) {
     constexpr std::uint64_t kMaxPerCall = 1 << 20;  // lets other tasks run between calls
     ssize_t n = ::sendfile(stream_.fd(), file_fd, &offset,
@@ -295,6 +345,7 @@ Task<bool> Connection::send_file(const Response& resp) {
     if (n > 0) {
       left -= static_cast<std::uint64_t>(n);
       slot_.stats.bytes_out.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+      deadline = Clock::now() + st_.config.timeouts.write;
       continue;
     }
     if (n == 0 || (errno != EAGAIN && errno != EINTR)) co_return false;  // shrank, or error
@@ -332,9 +383,8 @@ Task<IoResult<void>> Connection::write_chunk(std::string_view data) {
   co_return IoResult<void>();
 }
 
-Task<std::optional<IoResult<std::size_t>>> Connection::read_until(char* p, std::size_t n,
-                                                                  Clock::time_point deadline) {
-  auto r = co_await stream_.read(p, n, deadline);
+Task<std::optional<IoResult<std::size_t>>> Connection::read_body_bytes(char* p, std::size_t n) {
+  auto r = co_await stream_.read(p, n, Clock::now() + st_.config.timeouts.body);
   if (!r && r.error() == std::errc::timed_out) {
     slot_.stats.timeouts.fetch_add(1, std::memory_order_relaxed);
     co_return std::nullopt;
@@ -359,11 +409,21 @@ Task<void> Connection::linger_close() {
 }
 
 Task<bool> Connection::flush() {
-  const auto deadline = Clock::now() + st_.config.timeouts.write;
+  bool ok = co_await write_all(out_);
+  out_.clear();
+  release_if_large(out_);
+  account();
+  co_return ok;
+}
+
+// The write timeout measures lack of progress (as nginx's send_timeout): each write gets the
+// whole timeout, so a slow but steady reader finishes and one that stops reading is dropped.
+Task<bool> Connection::write_all(std::string_view data) {
   std::size_t sent = 0;
   bool ok = true;
-  while (sent < out_.size()) {
-    auto n = co_await stream_.write(out_.data() + sent, out_.size() - sent, deadline);
+  while (sent < data.size()) {
+    const auto deadline = Clock::now() + st_.config.timeouts.write;
+    auto n = co_await stream_.write(data.data() + sent, data.size() - sent, deadline);
     if (!n || *n == 0) {
       if (!n && n.error() == std::errc::timed_out) {
         slot_.stats.timeouts.fetch_add(1, std::memory_order_relaxed);
@@ -374,7 +434,6 @@ Task<bool> Connection::flush() {
     sent += *n;
   }
   slot_.stats.bytes_out.fetch_add(sent, std::memory_order_relaxed);
-  out_.clear();
   co_return ok;
 }
 
@@ -404,10 +463,9 @@ Task<bool> Connection::discard_body() {
     start_ = len_;
     body_left_ -= avail;
     std::string scratch(kScratch, '\0');
-    const auto deadline = Clock::now() + st_.config.timeouts.body;
     while (body_left_ > 0) {
       auto want = static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, scratch.size()));
-      auto r = co_await read_until(scratch.data(), want, deadline);
+      auto r = co_await read_body_bytes(scratch.data(), want);
       if (!r || !*r || **r == 0) co_return false;
       body_left_ -= **r;
     }
@@ -442,7 +500,6 @@ Task<IoResult<std::string_view>> Connection::read_body_piece() {
   if (body_done_) co_return std::string_view{};
   auto refused = co_await start_body_read();
   if (refused) co_return refused;
-  const auto deadline = Clock::now() + st_.config.timeouts.body;
   if (framing_ == BodyFraming::kContentLength) {
     const std::uint64_t avail = len_ - start_;
     if (avail > 0) {  // what is buffered first, as a view
@@ -454,7 +511,8 @@ Task<IoResult<std::string_view>> Connection::read_body_piece() {
       co_return piece;
     }
     body_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, kScratch)));
-    auto r = co_await read_until(body_.data(), body_.size(), deadline);
+    account();
+    auto r = co_await read_body_bytes(body_.data(), body_.size());
     if (!r || !*r || **r == 0) {
       body_failed_ = true;
       co_return r && !*r ? (*r).error() : std::make_error_code(std::errc::timed_out);
@@ -466,21 +524,22 @@ Task<IoResult<std::string_view>> Connection::read_body_piece() {
   }
   // Chunked: decode what is buffered, else read; at most one read per piece.
   body_.clear();
-  auto err = co_await decode_chunked(/*whole=*/false, deadline);
+  auto err = co_await decode_chunked(/*whole=*/false);
   if (err) co_return err;
   co_return std::string_view(body_);
 }
 
 // Appends decoded chunked data to body_: what is buffered first, then reads until some data
 // arrived (or, with `whole`, until the last chunk). Bytes after the body go to pending_.
-Task<std::error_code> Connection::decode_chunked(bool whole, Clock::time_point deadline) {
+Task<std::error_code> Connection::decode_chunked(bool whole) {
   auto append = [this](std::string_view d) { body_.append(d); };
   auto res = chunked_.decode(std::string_view(in_.data() + start_, len_ - start_), append);
   start_ += res.consumed;
   std::string scratch;
   while (res.status == ParseStatus::kIncomplete && (whole || body_.empty())) {
     if (scratch.empty()) scratch.resize(kScratch);
-    auto r = co_await read_until(scratch.data(), scratch.size(), deadline);
+    account();
+    auto r = co_await read_body_bytes(scratch.data(), scratch.size());
     if (!r || !*r || **r == 0) {
       body_failed_ = true;
       co_return r && !*r ? (*r).error() : std::make_error_code(std::errc::timed_out);
@@ -503,7 +562,6 @@ Task<IoResult<std::string_view>> Connection::read_body() {
   if (body_done_) co_return body_view_;
   auto refused = co_await start_body_read();
   if (refused) co_return refused;
-  const auto deadline = Clock::now() + st_.config.timeouts.body;
   if (framing_ == BodyFraming::kContentLength) {
     const std::uint64_t avail = len_ - start_;
     if (body_left_ <= avail) {  // all there: a view into the buffer, no copy
@@ -518,14 +576,19 @@ Task<IoResult<std::string_view>> Connection::read_body() {
     body_.assign(in_.data() + start_, avail);
     start_ = len_;
     std::size_t filled = body_.size();
-    body_.resize(total);
     while (filled < total) {
-      auto r = co_await read_until(body_.data() + filled, total - filled, deadline);
+      // Grow with what arrived, never with what was announced: room for at most as much again
+      // as is held (and at least kScratch), so the buffer stays within twice the bytes received.
+      const std::size_t want = std::min(total - filled, std::max(kScratch, filled));
+      body_.resize(filled + want);
+      account();
+      auto r = co_await read_body_bytes(body_.data() + filled, want);
       if (!r || !*r || **r == 0) {
         body_failed_ = true;
         co_return r && !*r ? (*r).error() : std::make_error_code(std::errc::timed_out);
       }
       filled += **r;
+      body_.resize(filled);
       slot_.stats.bytes_in.fetch_add(**r, std::memory_order_relaxed);
     }
     body_left_ = 0;
@@ -535,7 +598,7 @@ Task<IoResult<std::string_view>> Connection::read_body() {
   }
   // Chunked.
   body_.clear();
-  auto err = co_await decode_chunked(/*whole=*/true, deadline);
+  auto err = co_await decode_chunked(/*whole=*/true);
   if (err) co_return err;
   body_done_ = true;
   body_view_ = body_;
@@ -546,6 +609,7 @@ void ConnRegistration::release() noexcept {
   WorkerSlot* slot = std::exchange(slot_, nullptr);
   if (!slot) return;
   slot->stats.connections_active.fetch_sub(1, std::memory_order_relaxed);
+  admission_->release(client_);
   JoinHandle<void> handle;  // dropped outside the lock
   std::lock_guard lock(slot->mu);
   handle = std::move(entry_->handle);

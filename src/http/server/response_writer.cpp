@@ -181,8 +181,8 @@ bool render_response(std::string& out, const Response& r, const RenderOptions& o
     out.append("Connection: keep-alive\r\n");
   }
   out.append("\r\n");
-  // A file body is sent after the head by the connection (sendfile).
-  if (!bodiless && !opts.head_request && !r.file()) out.append(r.body());
+  // A file body is sent after the head by the connection (sendfile), and so is a large one.
+  if (!bodiless && !opts.head_request && !r.file() && !opts.body_follows) out.append(r.body());
   return true;
 }
 

@@ -16,6 +16,9 @@ struct RenderOptions {
   bool close = false;         // send Connection: close
   int version_minor = 1;
   bool chunked = false;  // a streamed body follows: Transfer-Encoding: chunked, no length
+  // The connection writes the body itself, straight from the response (large bodies are not
+  // copied into the output buffer).
+  bool body_follows = false;
 };
 
 // Appends the response to `out`. A handler header with CR, LF or NUL, or a status outside

@@ -21,16 +21,49 @@ using detail::ConnEntry;
 using detail::ServerState;
 using detail::WorkerSlot;
 
+void warn(ServerState& st, detail::RateLimit& limit, const std::string& line) {
+  if (st.config.on_warning && limit.due()) st.config.on_warning(line);
+}
+
+bool out_of_descriptors(std::error_code ec) noexcept {
+  return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
+         ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
+}
+
 Task<void> accept_loop(std::shared_ptr<ServerState> state, net::TcpListener listener,
                        WorkerSlot* slot) {
   for (;;) {
     auto accepted = co_await listener.accept();
     if (!accepted) {
-      // EMFILE and friends: back off briefly instead of spinning on the error.
-      co_await sleep(std::chrono::milliseconds(10));
+      if (out_of_descriptors(accepted.error())) {
+        // As nginx does: stop accepting for a while (connections wait in the backlog) rather
+        // than spin on the error; closing connections gives descriptors back meanwhile.
+        warn(*state, state->fd_warning,
+             "out of file descriptors (" + accepted.error().message() +
+                 "): pausing accept for 100 ms; raise the open-file limit (ulimit -n) or lower "
+                 "max_connections");
+        co_await sleep(std::chrono::milliseconds(100));
+      } else {
+        co_await sleep(std::chrono::milliseconds(1));  // a client gone before accept, say
+      }
       continue;
     }
     if (state->draining.load(std::memory_order_acquire)) continue;  // closes at once
+    const net::IpAddr client = accepted->peer.ip();
+    const auto verdict = state->admission.admit(client);
+    if (verdict != detail::Admission::Verdict::kAdmitted) {
+      // Closed at once, unread: the cheapest answer, and one that holds no buffer and waits on
+      // no write for a client that already holds too many connections.
+      slot->stats.connections_rejected.fetch_add(1, std::memory_order_relaxed);
+      warn(*state, state->limit_warning,
+           verdict == detail::Admission::Verdict::kOverTotal
+               ? "connection limit reached (max_connections " +
+                     std::to_string(state->admission.max_total()) + "): closing new connections"
+               : "per-client connection limit reached (max_connections_per_client " +
+                     std::to_string(state->config.max_connections_per_client) + ") by " +
+                     client.to_string() + ": closing its new connections");
+      continue;
+    }
     std::list<ConnEntry>::iterator it;
     {
       std::lock_guard lock(slot->mu);
@@ -40,7 +73,8 @@ Task<void> accept_loop(std::shared_ptr<ServerState> state, net::TcpListener list
     slot->stats.connections_active.fetch_add(1, std::memory_order_relaxed);
     // Pinned to this worker: its listener took the connection, so it stays on this thread.
     auto handle = spawn_local(detail::serve_connection(
-        state, detail::ConnRegistration(slot, it), std::move(accepted->stream), accepted->peer));
+        state, detail::ConnRegistration(&state->admission, client, slot, it),
+        std::move(accepted->stream), accepted->peer));
     std::lock_guard lock(slot->mu);
     it->handle = std::move(handle);
   }
@@ -99,6 +133,9 @@ Server::Server(ServerConfig config, Handler handler) : state_(std::make_shared<S
   if (!handler) throw std::invalid_argument("zokio: http::Server needs a handler");
   state_->config = std::move(config);
   state_->handler = std::move(handler);
+  const std::size_t cap = state_->config.max_connections;
+  state_->admission.configure(cap != 0 ? cap : detail::default_max_connections(),
+                              state_->config.max_connections_per_client);
 }
 
 Server::~Server() = default;
@@ -169,6 +206,10 @@ void Server::shutdown(std::chrono::milliseconds grace) {
   abort_connections(st, /*idle_only=*/true);
 }
 
+std::size_t Server::max_connections() const {
+  return state_->admission.max_total();
+}
+
 net::SocketAddr Server::local_address() const {
   std::lock_guard lock(state_->mu);
   return state_->bound;
@@ -190,6 +231,9 @@ std::vector<ServerStats> Server::worker_stats() const {
     s.timeouts = w.timeouts.load(std::memory_order_relaxed);
     s.handler_errors = w.handler_errors.load(std::memory_order_relaxed);
     s.latency_sum_us = w.latency_sum_us.load(std::memory_order_relaxed);
+    s.connections_rejected = w.connections_rejected.load(std::memory_order_relaxed);
+    s.buffered_bytes = static_cast<std::uint64_t>(
+        std::max<std::int64_t>(0, w.buffered_bytes.load(std::memory_order_relaxed)));
     for (std::size_t c = 0; c < 6; ++c) {
       s.responses_by_class[c] = w.responses_by_class[c].load(std::memory_order_relaxed);
     }
@@ -215,6 +259,8 @@ ServerStats Server::stats() const {
     s.timeouts += w.timeouts;
     s.handler_errors += w.handler_errors;
     s.latency_sum_us += w.latency_sum_us;
+    s.connections_rejected += w.connections_rejected;
+    s.buffered_bytes += w.buffered_bytes;
     for (std::size_t c = 0; c < 6; ++c) s.responses_by_class[c] += w.responses_by_class[c];
     for (std::size_t e = 0; e < kParseErrorCount; ++e) {
       s.parse_errors_by_kind[e] += w.parse_errors_by_kind[e];

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/server/admission.hpp"
 #include "zokio/http/server.hpp"
 #include "zokio/net/tcp.hpp"
 #include "zokio/spawn.hpp"
@@ -19,7 +20,10 @@ namespace zokio::http::detail {
 // One worker's counters; each on its own cache lines so workers never share one.
 struct alignas(64) WorkerStats {
   std::atomic<std::uint64_t> connections_total{0}, connections_active{0}, requests_total{0},
-      bytes_in{0}, bytes_out{0}, parse_errors{0}, timeouts{0}, handler_errors{0}, latency_sum_us{0};
+      bytes_in{0}, bytes_out{0}, parse_errors{0}, timeouts{0}, handler_errors{0}, latency_sum_us{0},
+      connections_rejected{0};
+  // Bytes this worker's connections hold beyond their fixed input buffers (a gauge).
+  std::atomic<std::int64_t> buffered_bytes{0};
   std::array<std::atomic<std::uint64_t>, 6> responses_by_class{};
   std::array<std::atomic<std::uint64_t>, LatencyHistogram::kBuckets> latency{};
   std::array<std::atomic<std::uint64_t>, kParseErrorCount> parse_errors_by_kind{};
@@ -51,7 +55,10 @@ struct ServerState {
   std::atomic<bool> slots_ready{false};  // `slots` is built (by run()) and no longer changes
   std::atomic<bool> draining{false};
   std::atomic<std::int64_t> drain_deadline_ns{0};  // steady_clock, set by shutdown()
-  std::mutex mu;                                   // guards accept_loops and bound
+  Admission admission;
+  RateLimit fd_warning{std::chrono::seconds(10)};     // out of descriptors
+  RateLimit limit_warning{std::chrono::seconds(10)};  // a connection limit reached
+  std::mutex mu;                                      // guards accept_loops and bound
   std::vector<JoinHandle<void>> accept_loops;
   net::SocketAddr bound;
 };
@@ -61,10 +68,15 @@ struct ServerState {
 // destroys its parameters but never constructed its locals.
 class ConnRegistration {
  public:
-  ConnRegistration(WorkerSlot* slot, std::list<ConnEntry>::iterator entry) noexcept
-      : slot_(slot), entry_(entry) {}
+  // Takes over the admission of a connection from `client` (Admission::admit()).
+  ConnRegistration(Admission* admission, net::IpAddr client, WorkerSlot* slot,
+                   std::list<ConnEntry>::iterator entry) noexcept
+      : admission_(admission), client_(client), slot_(slot), entry_(entry) {}
   ConnRegistration(ConnRegistration&& o) noexcept
-      : slot_(std::exchange(o.slot_, nullptr)), entry_(o.entry_) {}
+      : admission_(o.admission_),
+        client_(o.client_),
+        slot_(std::exchange(o.slot_, nullptr)),
+        entry_(o.entry_) {}
   ConnRegistration(const ConnRegistration&) = delete;
   ConnRegistration& operator=(const ConnRegistration&) = delete;
   ~ConnRegistration() { release(); }
@@ -76,6 +88,8 @@ class ConnRegistration {
   std::list<ConnEntry>::iterator entry() const noexcept { return entry_; }
 
  private:
+  Admission* admission_;
+  net::IpAddr client_;
   WorkerSlot* slot_;
   std::list<ConnEntry>::iterator entry_;
 };

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "http/http_date.hpp"
+#include "zokio/http/parser.hpp"
 
 namespace zokio::http::detail {
 
@@ -17,11 +18,20 @@ std::string_view opaque(std::string_view tag) noexcept {
   if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
   return tag;
 }
+// Digits only; a value beyond 64 bits saturates (it can only mean "past the end").
 bool parse_u64(std::string_view s, std::uint64_t& v) noexcept {
   if (s.empty()) return false;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec == std::errc::result_out_of_range) {
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+    }
+    v = UINT64_MAX;
+    return true;
+  }
   return ec == std::errc() && p == s.data() + s.size();
 }
+
 }  // namespace
 
 bool none_match_hits(std::string_view header, std::string_view etag) noexcept {
@@ -36,9 +46,20 @@ bool none_match_hits(std::string_view header, std::string_view etag) noexcept {
   return false;
 }
 
+bool match_holds(std::string_view header, std::string_view etag) noexcept {
+  if (trim(header) == "*") return true;
+  while (!header.empty()) {
+    auto comma = header.find(',');
+    std::string_view tag = trim(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    if (!tag.empty() && tag.substr(0, 2) != "W/" && tag == etag) return true;
+  }
+  return false;
+}
+
 RangeVerdict parse_range(std::string_view header, std::uint64_t size, ByteRange& range) noexcept {
   header = trim(header);
-  if (header.substr(0, 6) != "bytes=") return RangeVerdict::kIgnore;
+  if (!iequals(header.substr(0, 6), "bytes=")) return RangeVerdict::kIgnore;
   std::string_view spec = trim(header.substr(6));
   if (spec.find(',') != std::string_view::npos) return RangeVerdict::kIgnore;
   auto dash = spec.find('-');

@@ -11,6 +11,9 @@ namespace zokio::http::detail {
 // listed tag whose opaque part equals ours.
 bool none_match_hits(std::string_view if_none_match, std::string_view etag) noexcept;
 
+// If-Match (§13.1.1), by strong comparison: "*" or a listed strong tag equal to ours.
+bool match_holds(std::string_view if_match, std::string_view etag) noexcept;
+
 struct ByteRange {
   std::uint64_t first = 0;
   std::uint64_t length = 0;
@@ -21,7 +24,9 @@ enum class RangeVerdict {
   kUnsatisfiable,  // 416
 };
 // One `bytes=` range (first-last, first-, -suffix) against a representation of `size` bytes.
-// Syntax errors, other units and several ranges are ignored (the whole file is sent).
+// The unit is case-insensitive; positions too large for 64 bits are clamped (a last position
+// past the end means the end). Syntax errors, other units and several ranges are ignored (the
+// whole file is sent).
 RangeVerdict parse_range(std::string_view header, std::uint64_t size, ByteRange& range) noexcept;
 
 // If-Range (§13.1.5): the range applies only if the validator still matches (a strong ETag, or

@@ -15,6 +15,7 @@
 
 #include "http/gzip.hpp"
 #include "http/static/file_source.hpp"
+#include "http/static/gzip_cache.hpp"
 #include "http/static/mime.hpp"
 #include "zokio/http/middleware.hpp"
 
@@ -53,6 +54,7 @@ struct CacheEntry {
   std::int64_t mtime_ns = 0;
   std::shared_ptr<const std::string> data;  // null if the file is too large to cache
   std::shared_ptr<const std::string> gzip;  // compressed once, on first demand
+  bool gzip_tried = false;                  // ...and if that did not help, never again
 };
 
 struct WorkerCache {
@@ -64,6 +66,12 @@ thread_local WorkerCache tl_cache;
 std::int64_t mtime_ns(const struct stat& st) noexcept {
   return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
+
+FileVersion version_of(const struct stat& st) noexcept {
+  return {st.st_dev, st.st_ino, static_cast<std::uint64_t>(st.st_size), mtime_ns(st)};
+}
+
+constexpr int kGzipLevel = 6;
 
 class DirectorySource final : public StaticFiles::Source {
  public:
@@ -103,7 +111,7 @@ class DirectorySource final : public StaticFiles::Source {
     } else {
       out.identity.file = file;
     }
-    if (want_gzip && options.gzip && out.compressible && size > 0) find_gzip(rel, entry, out);
+    if (want_gzip && options.gzip && out.compressible && size > 0) find_gzip(rel, st, entry, out);
     return LookupResult::kFile;
   }
 
@@ -137,7 +145,8 @@ class DirectorySource final : public StaticFiles::Source {
   }
 
   // A precompressed `rel.gz` if there is one, else gzip made once for a cached file.
-  void find_gzip(const std::string& rel, CacheEntry* entry, FileInfo& out) const {
+  void find_gzip(const std::string& rel, const struct stat& st_file, CacheEntry* entry,
+                 FileInfo& out) const {
     if (options.precompressed) {
       int gz = open_beneath(root_fd_, rel + ".gz");
       if (gz >= 0) {
@@ -161,9 +170,15 @@ class DirectorySource final : public StaticFiles::Source {
         }
       }
     }
-    if (!entry || !entry->data) return;  // large files are sent as they are
+    if (!entry || !entry->data) {  // a large file: a copy in the gzip cache, made on demand
+      large_gzip(rel, st_file, out);
+      return;
+    }
     if (!entry->gzip) {
-      auto gz = gzip_compress(*entry->data, 6);
+      if (entry->gzip_tried) return;  // gzip did not shrink it
+      entry->gzip_tried = true;
+      count_compression();
+      auto gz = gzip_compress(*entry->data, kGzipLevel);
       if (!gz || gz->size() >= entry->data->size()) return;
       tl_cache.bytes += gz->size();
       entry->gzip = std::make_shared<const std::string>(std::move(*gz));
@@ -172,6 +187,44 @@ class DirectorySource final : public StaticFiles::Source {
     out.gzip.size = entry->gzip->size();
     out.gzip.data = *entry->gzip;
     out.gzip.keep = entry->gzip;
+  }
+
+  Task<void> make_gzip(const std::string& rel) const override {
+    int fd = open_beneath(root_fd_, rel);
+    if (fd < 0) co_return;
+    const OpenFile file(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) co_return;
+    const FileVersion v = version_of(st);
+    const std::string key = root_ + '\0' + rel;
+    GzipCache& cache = GzipCache::local();
+    std::shared_ptr<const std::string> ready;
+    if (cache.find(key, v, ready) != GzipCache::State::kUnknown) co_return;
+    cache.start(key, v);
+    count_compression();
+    auto gz = co_await gzip_file(fd, v.size, kGzipLevel);
+    std::shared_ptr<const std::string> kept;
+    if (gz && gz->size() < v.size) kept = std::make_shared<const std::string>(std::move(*gz));
+    // Connection tasks stay on their worker, so this is the cache start() marked.
+    GzipCache::local().finish(key, v, std::move(kept), options.gzip_cache_max_total);
+  }
+
+  void large_gzip(const std::string& rel, const struct stat& st, FileInfo& out) const {
+    if (out.identity.size > options.gzip_max_file) return;
+    std::shared_ptr<const std::string> gz;
+    switch (GzipCache::local().find(root_ + '\0' + rel, version_of(st), gz)) {
+      case GzipCache::State::kReady:
+        out.has_gzip = true;
+        out.gzip.size = gz->size();
+        out.gzip.data = *gz;
+        out.gzip.keep = std::move(gz);
+        return;
+      case GzipCache::State::kUnknown:
+        out.gzip_deferred = true;
+        return;
+      default:  // being made by another request, or useless: the file as it is
+        return;
+    }
   }
 
   int root_fd_;

@@ -24,6 +24,7 @@ class EmbeddedSource final : public StaticFiles::Source {
       e.compressible = compressible_type(e.type);
       if (e.compressible && options.gzip && !f.data.empty()) {
         auto gz = gzip_compress(f.data, 9);
+        count_compression();
         if (gz && gz->size() < f.data.size()) e.gzip = std::make_shared<const std::string>(*gz);
       }
       files_.insert_or_assign(std::string(f.path), std::move(e));

@@ -31,6 +31,9 @@ struct FileInfo {
   Representation identity;
   bool has_gzip = false;
   Representation gzip;
+  // The client wants gzip and the file would take it, but no copy is made yet: the caller may
+  // make one (Source::make_gzip) and look the file up again.
+  bool gzip_deferred = false;
 };
 
 enum class LookupResult { kFile, kDirectory, kMissing, kForbidden };
@@ -45,6 +48,8 @@ struct StaticFiles::Source {
   // Looks `rel` up ("" is the root). `want_gzip`: also find or make the gzip variant.
   virtual detail::LookupResult lookup(const std::string& rel, bool want_gzip,
                                       detail::FileInfo& out) const = 0;
+  // Makes the gzip copy a lookup reported as deferred.
+  virtual Task<void> make_gzip(const std::string& rel) const;
   StaticOptions options;
 };
 
@@ -56,6 +61,8 @@ std::shared_ptr<const StaticFiles::Source> make_embedded_source(std::span<const 
                                                                 StaticOptions options);
 // A strong tag from a version (mtime, in whatever unit) and the size.
 std::string make_etag(std::uint64_t version, std::uint64_t size);
+// Counts one run of the compressor on a static file (StaticFiles::compressions()).
+void count_compression() noexcept;
 }  // namespace detail
 
 }  // namespace zokio::http

@@ -36,7 +36,12 @@ PathVerdict clean_path(std::string_view raw, bool hide_dotfiles, CleanPath& out)
     std::string_view seg = rest.substr(0, slash);
     rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
     if (seg.empty() || seg == ".") continue;
-    if (seg == "..") return PathVerdict::kForbidden;
+    if (seg == "..") {  // removes the segment before it; above the root is refused
+      if (out.rel.empty()) return PathVerdict::kForbidden;
+      const auto slash = out.rel.rfind('/');
+      out.rel.erase(slash == std::string::npos ? 0 : slash);
+      continue;
+    }
     if (seg.front() == '.' && hide_dotfiles) return PathVerdict::kHidden;
     if (!out.rel.empty()) out.rel.push_back('/');
     out.rel.append(seg);

@@ -9,7 +9,7 @@ namespace zokio::http::detail {
 
 enum class PathVerdict {
   kOk,
-  kForbidden,  // `..`, backslash, NUL, a malformed percent-escape
+  kForbidden,  // `..` above the root, backslash, NUL, a malformed percent-escape
   kHidden,     // a dotfile or dot-directory, when they are hidden
 };
 
@@ -18,8 +18,9 @@ struct CleanPath {
   bool trailing_slash = false;  // the URL named a directory ("/docs/")
 };
 
-// Percent-decodes `raw` (a URL path, no query), drops empty and "." segments, and fails on
-// anything that could climb out of the root or confuse a file system.
+// Percent-decodes `raw` (a URL path, no query), drops empty and "." segments, resolves ".."
+// against the segments before it (RFC 3986 §5.2.4), and fails on anything that could climb out
+// of the root or confuse a file system.
 PathVerdict clean_path(std::string_view raw, bool hide_dotfiles, CleanPath& out);
 
 }  // namespace zokio::http::detail

@@ -2,7 +2,9 @@
 // file; this part applies the HTTP rules (methods, redirects, validators, ranges, encoding).
 #include "zokio/http/static_files.hpp"
 
+#include <atomic>
 #include <charconv>
+#include <optional>
 
 #include "http/http_date.hpp"
 #include "http/static/conditional.hpp"
@@ -42,12 +44,16 @@ std::string content_range(std::uint64_t first, std::uint64_t length, std::uint64
   return s;
 }
 
+// Whether this request should get the gzip representation, if there is one. Ranges apply to the
+// identity bytes, so a range request never gets gzip.
+bool wants_gzip(const Request& req, const StaticOptions& opts) noexcept {
+  return opts.gzip && req.header("range").empty() && accepts_gzip(req.header("accept-encoding"));
+}
+
 // The response for a found file, after the method and path checks.
 Response respond(Request& req, const FileInfo& info, const StaticOptions& opts) {
   const std::string_view range_header = req.header("range");
-  // Ranges are served from the identity representation, so a range request never gets gzip.
-  const bool use_gzip =
-      info.has_gzip && range_header.empty() && accepts_gzip(req.header("accept-encoding"));
+  const bool use_gzip = info.has_gzip && wants_gzip(req, opts);
   const detail::Representation& rep = use_gzip ? info.gzip : info.identity;
   const std::string etag = etag_of(info, use_gzip);
   const std::string last_modified = detail::http_date(info.mtime);
@@ -59,7 +65,20 @@ Response respond(Request& req, const FileInfo& info, const StaticOptions& opts) 
     if (info.compressible && opts.gzip) r.header("Vary", "Accept-Encoding");
   };
 
-  // RFC 9110 §13.2.2: If-None-Match first; If-Modified-Since only without it.
+  // RFC 9110 §13.2.2: If-Match, else If-Unmodified-Since; then If-None-Match, else
+  // If-Modified-Since.
+  const std::string_view if_match = req.header("if-match");
+  bool precondition_failed = false;
+  if (!if_match.empty()) {
+    precondition_failed = !detail::match_holds(if_match, etag);
+  } else if (auto ius = detail::parse_http_date(req.header("if-unmodified-since"))) {
+    precondition_failed = info.mtime > *ius;
+  }
+  if (precondition_failed) {
+    Response r = plain(412, "precondition failed");
+    validators(r);
+    return r;
+  }
   const std::string_view inm = req.header("if-none-match");
   bool not_modified = false;
   if (!inm.empty()) {
@@ -102,10 +121,27 @@ Response respond(Request& req, const FileInfo& info, const StaticOptions& opts) 
   return r;
 }
 
-Response serve_now(const StaticFiles::Source& src, Request& req, std::string_view raw_path) {
+// A redirect target for `path` plus a slash that stays on this origin: leading slashes (and
+// backslashes) collapse into one, so "//host" can never be read as an authority.
+std::string same_origin_location(std::string_view path, std::string_view query) {
+  while (!path.empty() && (path.front() == '/' || path.front() == '\\')) path.remove_prefix(1);
+  std::string location = "/";
+  location.append(path);
+  location.push_back('/');
+  if (!query.empty()) location.append("?").append(query);
+  return location;
+}
+
+// The response, or (with `deferred_gzip`) nothing when the file's gzip copy must be made first:
+// its path is then in *deferred_gzip.
+std::optional<Response> serve_now(const StaticFiles::Source& src, Request& req,
+                                  std::string_view raw_path, std::string* deferred_gzip) {
   const StaticOptions& opts = src.options;
   const std::string_view method = req.method();
   if (method != "GET" && method != "HEAD") {
+    if (!detail::is_standard_method(method) || method == "CONNECT") {
+      return plain(501, "method not implemented");
+    }
     Response r(method == "OPTIONS" ? 204 : 405);
     r.header("Allow", "GET, HEAD, OPTIONS");
     if (method != "OPTIONS") r.with_body("method not allowed\n", "text/plain; charset=utf-8");
@@ -120,32 +156,36 @@ Response serve_now(const StaticFiles::Source& src, Request& req, std::string_vie
     case detail::PathVerdict::kOk:
       break;
   }
-  const bool want_gzip = opts.gzip;
+  // Only for a client that takes gzip: nobody else makes the server compress.
+  const bool want_gzip = wants_gzip(req, opts);
   FileInfo info;
-  LookupResult found = src.lookup(path.rel, want_gzip, info);
+  std::string found_rel = path.rel;
+  LookupResult found = src.lookup(found_rel, want_gzip, info);
   if (found == LookupResult::kMissing && opts.html_fallback && !path.trailing_slash &&
       !path.rel.empty() && path.rel.find('.', path.rel.rfind('/') + 1) == std::string::npos) {
-    found = src.lookup(path.rel + ".html", want_gzip, info);
+    found_rel = path.rel + ".html";
+    found = src.lookup(found_rel, want_gzip, info);
     if (found == LookupResult::kDirectory) found = LookupResult::kMissing;
   }
   if (found == LookupResult::kDirectory) {
     if (!path.trailing_slash && !path.rel.empty()) {
       // As nginx does: relative links in the index page need the slash.
       Response r = plain(301, "moved permanently");
-      std::string location(req.path());
-      location.push_back('/');
-      if (!req.query().empty()) location.append("?").append(req.query());
-      r.header("Location", std::move(location));
+      r.header("Location", same_origin_location(req.path(), req.query()));
       return r;
     }
-    std::string index = path.rel.empty() ? opts.index : path.rel + "/" + opts.index;
-    found = src.lookup(index, want_gzip, info);
+    found_rel = path.rel.empty() ? opts.index : path.rel + "/" + opts.index;
+    found = src.lookup(found_rel, want_gzip, info);
     if (found == LookupResult::kDirectory) found = LookupResult::kMissing;
   } else if (found == LookupResult::kFile && path.trailing_slash) {
     found = LookupResult::kMissing;  // "/file.txt/" names no file
   }
   switch (found) {
     case LookupResult::kFile:
+      if (info.gzip_deferred && deferred_gzip) {
+        *deferred_gzip = std::move(found_rel);
+        return std::nullopt;
+      }
       return respond(req, info, opts);
     case LookupResult::kForbidden:
       return plain(403, "forbidden");
@@ -156,10 +196,31 @@ Response serve_now(const StaticFiles::Source& src, Request& req, std::string_vie
 
 Task<Response> serve_task(std::shared_ptr<const StaticFiles::Source> src, Request& req,
                           std::string path) {
-  co_return serve_now(*src, req, path);
+  std::string deferred;
+  auto r = serve_now(*src, req, path, &deferred);
+  if (r) co_return std::move(*r);
+  co_await src->make_gzip(deferred);
+  // The copy is made (or known useless); never defer twice.
+  co_return std::move(*serve_now(*src, req, path, nullptr));
 }
 
+std::atomic<std::uint64_t> g_compressions{0};
+
 }  // namespace
+
+namespace detail {
+void count_compression() noexcept {
+  g_compressions.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace detail
+
+Task<void> StaticFiles::Source::make_gzip(const std::string&) const {
+  co_return;
+}
+
+std::uint64_t StaticFiles::compressions() noexcept {
+  return g_compressions.load(std::memory_order_relaxed);
+}
 
 StaticFiles StaticFiles::directory(const std::string& root, StaticOptions options) {
   return StaticFiles(detail::make_directory_source(root, std::move(options)));
