@@ -86,7 +86,8 @@ Response status(const App& app) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - app.started).count();
   std::string o = "{\"status\":";
   o += app.draining.load() ? "\"draining\"" : "\"ok\"";
-  o += ",\"version\":\"0.1.0\",\"uptime_seconds\":" + std::to_string(uptime);
+  o +=
+      ",\"version\":\"" + std::string(kVersion) + "\",\"uptime_seconds\":" + std::to_string(uptime);
   o += ",\"io_backend\":";
   http::append_json_string(o, app.io_backend);
   o += ",\"workers\":" + std::to_string(app.workers) + "}";

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "app.hpp"
 #include "log.hpp"
 #include "options.hpp"
+#include "site_prefix.hpp"
 #include "zokio/http/access_log.hpp"
 #include "zokio/http/middleware.hpp"
 #include "zokio/runtime.hpp"
@@ -57,6 +59,7 @@ http::ServerConfig server_config(const ServerOptions& o) {
   c.backlog = o.backlog;
   c.max_connections = o.max_connections;
   c.max_connections_per_client = o.max_connections_per_client;
+  c.share_port = o.reuse_port;
   c.on_warning = [](std::string_view line) { log(Level::kWarn, line); };
   return c;
 }
@@ -76,6 +79,16 @@ std::string url_of(const net::SocketAddr& a) {
   return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(a.port());
 }
 
+// What an operator wants to see at a glance: version, backend, workers, what is served, the log.
+std::string startup_facts(const App& app) {
+  const ServerOptions& o = app.options;
+  std::string s = "zokio-server " + std::string(kVersion) + ", " + app.io_backend + ", ";
+  s += std::to_string(app.workers) + (app.workers == 1 ? " worker" : " workers");
+  s += o.root.empty() ? ", embedded site" : ", root " + o.root;
+  s += o.access_log.empty() ? ", access log off" : ", access log " + o.access_log;
+  return s;
+}
+
 // Samples the request total once a second for the requests-per-second windows.
 Task<void> sample_rates(App& app, const http::Server& server) {
   for (;;) {
@@ -93,16 +106,24 @@ Task<int> serve(App& app, http::Server& server, http::AccessLog* access_log) {
     co_await sleep(std::chrono::milliseconds(1));
   }
   if (!running.is_finished()) {
-    log(Level::kInfo, "listening on " + url_of(server.local_address()) + " (" + app.io_backend +
-                          ", " + std::to_string(app.workers) + " workers, max connections " +
-                          std::to_string(server.max_connections()) + ")");
+    log(Level::kInfo, "listening on " + url_of(server.local_address()) + " (" + startup_facts(app) +
+                          ", max connections " + std::to_string(server.max_connections()) + ")");
   }
   int rc = 0;
   try {
     co_await running;
     log(Level::kInfo, "drained; exiting");
   } catch (const std::system_error& e) {
-    log(Level::kError, e.what());
+    if (e.code().value() == EADDRINUSE && !app.options.reuse_port) {
+      const auto& o = app.options;
+      const bool v6 = o.host.find(':') != std::string::npos;
+      log(Level::kError, "cannot listen on " + (v6 ? "[" + o.host + "]" : o.host) + ":" +
+                             std::to_string(o.port) +
+                             ": the address is in use (start every instance with --reuse-port "
+                             "to share a port on purpose)");
+    } else {
+      log(Level::kError, e.what());
+    }
     rc = 1;
   }
   sampler.abort();
@@ -160,6 +181,8 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Rewritten site files (with --builtin-prefix); the site holds views into them.
+  std::vector<std::string> site_storage;
   App app;
   app.options = opts;
   std::unique_ptr<http::AccessLog> access_log;
@@ -168,8 +191,13 @@ int main(int argc, char** argv) {
     so.gzip = opts.gzip;
     so.hide_dotfiles = opts.hide_dotfiles;
     so.cache_control = opts.cache_control;
-    app.site = opts.root.empty() ? http::StaticFiles::embedded(embedded_site(), program_time(), so)
-                                 : http::StaticFiles::directory(opts.root, so);
+    if (opts.root.empty()) {
+      const std::string prefix = opts.builtin_routes ? opts.builtin_prefix : std::string();
+      const auto files = with_builtin_prefix(embedded_site(), prefix, site_storage);
+      app.site = http::StaticFiles::embedded(files, program_time(), so);
+    } else {
+      app.site = http::StaticFiles::directory(opts.root, so);
+    }
     if (!opts.access_log.empty()) {
       access_log = std::make_unique<http::AccessLog>(
           opts.access_log, opts.access_log_format == "json" ? http::AccessLogFormat::kJson

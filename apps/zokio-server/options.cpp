@@ -72,10 +72,14 @@ std::string show_ms(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + "ms";
 }
 
+// Longer timeouts would mean "never" and overflow the deadline arithmetic of the clock.
+constexpr std::chrono::hours kMaxDuration{24 * 7};
+
 std::chrono::milliseconds duration_option(const std::string& key, const std::string& v) {
   try {
     auto d = parse_duration(v);
     if (d.count() <= 0) bad(key, v, "must be longer than zero");
+    if (d > kMaxDuration) bad(key, v, "is too long (at most 7 days: 168h)");
     return d;
   } catch (const std::invalid_argument&) {
     bad(key, v, "is not a duration (like 10s, 500ms, 2m)");
@@ -112,8 +116,9 @@ const std::vector<OptionSpec>& option_table() {
        [](O& o, S v) {
          o.io = one_of("io", v, {"auto", "uring", "epoll"});
        }},
-      {"root", "Serve this directory instead of the embedded site", Kind::kText,
-       [](const O& o) { return o.root.empty() ? std::string("(embedded site)") : o.root; },
+      // An empty default shows no placeholder in --help: "(none)" would be taken literally.
+      {"root", "Serve this directory instead of the embedded site (default: the embedded site)",
+       Kind::kText, [](const O& o) { return o.root; },
        [](O& o, S v) {
          struct stat st {};
          if (::stat(v.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -137,11 +142,9 @@ const std::vector<OptionSpec>& option_table() {
       {"builtin_routes", "Serve the built-in routes (/hello, /json, /api/*, /metrics, ...)",
        Kind::kBool, [](const O& o) { return std::string(o.builtin_routes ? "true" : "false"); },
        [](O& o, S v) { o.builtin_routes = parse_bool("builtin_routes", v); }},
-      {"builtin_prefix", "Mount the built-in routes under this path prefix (e.g. /_zokio)",
-       Kind::kText,
-       [](const O& o) {
-         return o.builtin_prefix.empty() ? std::string("(none)") : o.builtin_prefix;
-       },
+      {"builtin_prefix",
+       "Mount the built-in routes under this path prefix, e.g. /_zokio (default: none)",
+       Kind::kText, [](const O& o) { return o.builtin_prefix; },
        [](O& o, S v) {
          if (!v.empty() && (v.front() != '/' || v.back() == '/' ||
                             v.find_first_of(" ?#%") != std::string::npos)) {
@@ -152,11 +155,16 @@ const std::vector<OptionSpec>& option_table() {
       {"gzip", "Compress text responses for clients that accept gzip", Kind::kBool,
        [](const O& o) { return std::string(o.gzip ? "true" : "false"); },
        [](O& o, S v) { o.gzip = parse_bool("gzip", v); }},
+      {"reuse_port",
+       "Share the port with other processes (SO_REUSEPORT), for restarts without a gap; "
+       "without it, a port another process listens on is an error",
+       Kind::kBool, [](const O& o) { return std::string(o.reuse_port ? "true" : "false"); },
+       [](O& o, S v) { o.reuse_port = parse_bool("reuse_port", v); }},
       {"hide_dotfiles", "Answer 404 for files and directories whose name starts with '.'",
        Kind::kBool, [](const O& o) { return std::string(o.hide_dotfiles ? "true" : "false"); },
        [](O& o, S v) { o.hide_dotfiles = parse_bool("hide_dotfiles", v); }},
       {"cache_control", "Cache-Control header for static files (default: none)", Kind::kText,
-       [](const O& o) { return o.cache_control.empty() ? std::string("(none)") : o.cache_control; },
+       [](const O& o) { return o.cache_control; },
        [](O& o, S v) {
          if (v.find_first_of("\r\n") != std::string::npos) {
            bad("cache_control", v, "must be one line");
@@ -233,6 +241,11 @@ std::string toml_value_text(const std::string& file, const OptionSpec& spec,
 }
 
 void apply_config_file(const std::string& file, ServerOptions& out) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    // toml++ would read a directory as an empty file: silent defaults.
+    throw UsageError("config " + file + ": is a directory, not a TOML file");
+  }
   toml::table table;
   try {
     table = toml::parse_file(file);
@@ -269,6 +282,7 @@ std::chrono::milliseconds parse_duration(const std::string& text) {
     throw std::invalid_argument("not a duration");
   }
   const std::string unit(p, text.data() + text.size());
+  // n < 2^40, so even hours fit in milliseconds (2^40 h is about 2^62 ms).
   if (unit.empty() || unit == "s") return std::chrono::seconds(n);
   if (unit == "ms") return std::chrono::milliseconds(n);
   if (unit == "m") return std::chrono::minutes(n);
@@ -309,7 +323,7 @@ bool parse_options(int argc, char** argv, ServerOptions& out) {
   const ServerOptions defaults;
   const auto& table = option_table();
   CLI::App app("zokio-server: an HTTP/1.1 server on the Zokio runtime", "zokio-server");
-  app.set_version_flag("--version", "zokio-server 0.1.0");
+  app.set_version_flag("--version", "zokio-server " + std::string(kVersion));
   auto formatter = std::make_shared<HelpFormatter>();
   formatter->column_width(40);
   app.formatter(formatter);
@@ -343,6 +357,10 @@ bool parse_options(int argc, char** argv, ServerOptions& out) {
   } catch (const CLI::CallForVersion& e) {
     app.exit(e);
     return false;
+  } catch (const CLI::ArgumentMismatch& e) {
+    // CLI11 says "--port: 1 required  missing" for a flag given without its value.
+    const std::string what = e.what();
+    throw UsageError(what.substr(0, what.find(':')) + ": needs a value");
   } catch (const CLI::ParseError& e) {
     throw UsageError(e.what());
   }

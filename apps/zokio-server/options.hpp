@@ -7,8 +7,13 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace zokio::server {
+
+// zokio-server's version (the project's, from CMake), as --version, the startup line,
+// /api/status and /metrics show it.
+inline constexpr std::string_view kVersion = ZOKIO_SERVER_VERSION;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -34,6 +39,7 @@ struct ServerOptions {
   int backlog = 1024;
   std::size_t max_connections = 0;             // 0: derived from the open-file limit
   std::size_t max_connections_per_client = 0;  // 0: no limit
+  bool reuse_port = false;                     // share the port with other processes
 
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};

@@ -1,6 +1,8 @@
 // /api/stats and /metrics rendering (see stats_report.hpp).
 #include "stats_report.hpp"
 
+#include "options.hpp"
+
 #include <cstdio>
 
 #include "zokio/http/json.hpp"
@@ -173,7 +175,8 @@ std::string prometheus_text(const http::ServerStats& t,
   o.reserve(8192);
   Prom p{o};
   p.head("zokio_info", "gauge", "Build and runtime information.");
-  o += "zokio_info{version=\"0.1.0\",io_backend=\"" + ctx.io_backend + "\"} 1\n";
+  o += "zokio_info{version=\"" + std::string(kVersion) + "\",io_backend=\"" + ctx.io_backend +
+       "\"} 1\n";
   p.metric("zokio_workers", "gauge", "Worker threads.", static_cast<std::uint64_t>(ctx.workers));
   p.head("zokio_uptime_seconds", "gauge", "Seconds since the server started.");
   p.line("zokio_uptime_seconds", "", ctx.uptime_seconds);

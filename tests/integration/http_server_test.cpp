@@ -3,6 +3,7 @@
 // errors, timeouts, handler exceptions, statistics and graceful shutdown.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,17 @@ using zokio::test::exchange;
 using zokio::test::read_replies;
 using zokio::test::Reply;
 
+// /hold: entered when the handler runs, and answered only once the test releases it, so a test
+// can act while a request is surely in flight (no sleep standing in for the event).
+std::atomic<bool> g_hold_entered{false};
+std::atomic<bool> g_hold_released{false};
+
 Task<Response> demo_handler(Request& req) {
+  if (req.path() == "/hold") {
+    g_hold_entered.store(true);
+    for (int i = 0; i < 20'000 && !g_hold_released.load(); ++i) co_await zokio::sleep(1ms);
+    co_return Response::text("held\n");
+  }
   if (req.path() == "/throw") throw std::runtime_error("handler failure");
   if (req.path() == "/echo") {
     auto body = co_await req.body();
@@ -482,10 +493,18 @@ TEST_F(HttpServer, GracefulShutdownFinishesRequestsInFlight) {
       rt_.block_on([](SocketAddr addr, zokio::http::Server* server) -> Task<std::vector<Reply>> {
         auto busy = (co_await TcpStream::connect(addr)).value();
         auto idle = (co_await TcpStream::connect(addr)).value();
-        auto w = co_await busy.write_all("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+        g_hold_entered.store(false);
+        g_hold_released.store(false);
+        auto w = co_await busy.write_all("GET /hold HTTP/1.1\r\nHost: t\r\n\r\n");
         (void)w;
-        co_await zokio::sleep(10ms);
-        server->shutdown(2s);
+        // Shut down once the request is surely in flight (its handler runs) and the idle
+        // connection accepted (else the listener's close would reset it from the backlog).
+        for (int i = 0; i < 20'000; ++i) {
+          if (g_hold_entered.load() && server->stats().connections_active == 2) break;
+          co_await zokio::sleep(1ms);
+        }
+        server->shutdown(20s);
+        g_hold_released.store(true);
         auto r = co_await read_replies(busy, 2);  // the answer, then the close
         char c;
         auto eof = co_await idle.read(&c, 1);
@@ -511,6 +530,47 @@ TEST(HttpServerBind, PortInUseIsAClearError) {
   } catch (const std::system_error& e) {
     EXPECT_NE(std::string(e.what()).find("cannot listen on 127.0.0.1:"), std::string::npos);
   }
+}
+
+// A listener that shares its port (SO_REUSEPORT) is refused too, unless share_port is set.
+TEST(HttpServerBind, APortSharedWithAnotherListenerNeedsSharePort) {
+  auto rt = zokio::test::make_runtime(1);
+  zokio::net::ListenOptions shared;
+  shared.reuse_port = true;
+  auto other = zokio::net::TcpListener::bind(zokio::test::loopback(0), shared).value();
+  zokio::http::ServerConfig cfg;
+  cfg.address = other.local_addr().value();
+  {
+    zokio::http::Server server(cfg, demo_handler);
+    try {
+      rt.block_on(server.run());
+      FAIL() << "run() should have thrown";
+    } catch (const std::system_error& e) {
+      EXPECT_NE(std::string(e.what()).find("in use by another socket"), std::string::npos)
+          << e.what();
+    }
+  }
+  cfg.share_port = true;
+  zokio::http::Server server(cfg, demo_handler);
+  auto run = rt.spawn(server.run());
+  auto answered = rt.block_on([](zokio::http::Server* s, SocketAddr addr) -> Task<bool> {
+    while (s->local_address().port() == 0) co_await zokio::sleep(1ms);
+    // The kernel may hand a connection to the other listener, which never accepts: ask until
+    // this server answered one (each attempt bounded).
+    for (int i = 0; i < 32; ++i) {
+      auto c = co_await TcpStream::connect(addr);
+      if (!c) continue;
+      auto w = co_await c->write_all("GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
+      (void)w;
+      char buf[64];
+      auto n = co_await c->read(buf, sizeof(buf), zokio::Clock::now() + 1s);
+      if (n && *n > 0) co_return std::string_view(buf, *n).starts_with("HTTP/1.1 200");
+    }
+    co_return false;
+  }(&server, cfg.address));
+  EXPECT_TRUE(answered);
+  server.shutdown(1s);
+  rt.block_on([](zokio::JoinHandle<void> h) -> Task<void> { co_await h; }(std::move(run)));
 }
 
 }  // namespace

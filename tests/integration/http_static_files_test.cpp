@@ -13,9 +13,12 @@
 
 #include <zokio/http/static_files.hpp>
 
+#include "../common/gunzip.hpp"
 #include "http_test_server.hpp"
 
 namespace {
+
+using zokio::test::gunzip;
 
 namespace fs = std::filesystem;
 using zokio::Task;
@@ -25,20 +28,6 @@ using zokio::test::Reply;
 void write_file(const fs::path& p, const std::string& data) {
   fs::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary) << data;
-}
-
-std::string gunzip(const std::string& gz) {
-  z_stream zs{};
-  inflateInit2(&zs, 15 + 16);
-  std::string out(1 << 20, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  zs.avail_in = static_cast<uInt>(gz.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = inflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  inflateEnd(&zs);
-  return rc == Z_STREAM_END ? out : std::string("<inflate failed>");
 }
 
 std::string random_bytes(std::size_t n) {

@@ -536,7 +536,12 @@ def run(binary, argv):
     s.section("H1 --max-connections 20", test_connection_cap, binary, "--max-connections", 20)
     s.section("H2 --max-connections-per-client 5", test_connection_cap, binary,
               "--max-connections-per-client", 5)
-    s.section("H3 out of file descriptors", test_out_of_descriptors, binary)
+    if SANITIZED:
+        # The sanitizer runtimes open descriptors of their own (UBSan checks a pointer through a
+        # pipe): out of descriptors, they report errors that are theirs, not the server's.
+        s.log("skipped [H3 out of file descriptors]: not run under a sanitizer")
+    else:
+        s.section("H3 out of file descriptors", test_out_of_descriptors, binary)
 
 
 if __name__ == "__main__":

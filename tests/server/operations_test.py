@@ -59,6 +59,12 @@ def test_bad_flags(binary):
         (["--port", "70000"], "--port 70000", ["port", "70000"]),
         (["--max-body-bytes", "lots"], "--max-body-bytes lots", ["max-body-bytes", "lots"]),
         (["--host", "not-an-ip"], "--host not-an-ip", ["host", "not-an-ip"]),
+        # Durations that would mean "never": once, a server that answered nothing.
+        (["--idle-timeout", "3000000h"], "--idle-timeout 3000000h", ["idle-timeout", "too long"]),
+        (["--idle-timeout", "99999999999h"], "--idle-timeout 99999999999h", ["idle-timeout"]),
+        (["--write-timeout", "99999999999h"], "--write-timeout 99999999999h", ["write-timeout"]),
+        (["--header-timeout", "9999999999s"], "--header-timeout 9999999999s", ["header-timeout"]),
+        (["--body-timeout", "99999999999h"], "--body-timeout 99999999999h", ["body-timeout"]),
     ]
     for args, what, words in cases:
         if "--port" not in args:
@@ -80,7 +86,10 @@ def test_bad_configs(binary, tmp):
     wrong_string = config("wrong-string.toml", 'port = "8080"\n')  # a string, not an integer
     wrong_int = config("wrong-int.toml", "gzip = 1\n")             # an integer, not a boolean
     missing = os.path.join(tmp, "does-not-exist.toml")
+    forever = config("forever.toml", 'idle_timeout = "3000000h"\n')
     cases = [
+        (forever, "config with a duration that means never", ["forever.toml", "too long"]),
+        (tmp, "config that is a directory", [tmp, "directory"]),
         (syntax, "config with a TOML syntax error", ["syntax.toml:2"]),  # file:line
         (unknown, "config with an unknown key", ["unknown.toml", "frobnicate_level"]),
         (wrong_array, "config with a wrong type (port = [8080])", ["wrong-array.toml", "port"]),
@@ -113,7 +122,7 @@ DOCUMENTED_DEFAULTS = {
     "cache-control": None, "max-request-line": "8192",
     "max-header-bytes": "16384", "max-headers": "100", "max-body-bytes": "8388608",
     "max-requests-per-connection": "0", "backlog": "1024", "max-connections": "0",
-    "max-connections-per-client": "0", "header-timeout": "10s",
+    "max-connections-per-client": "0", "reuse-port": "false", "header-timeout": "10s",
     "body-timeout": "30s", "idle-timeout": "60s", "write-timeout": "30s", "drain-timeout": "10s",
 }
 
@@ -144,6 +153,9 @@ def test_help(binary):
     check_eq(rc, 0, "--help: exit code")
     options = parse_help(out)
     check(len(options) > 10, "--help: lists options", out[:300])
+    # "--cache-control=(none)" once made users send "Cache-Control: (none)".
+    check(not re.search(r"=\(", out), "--help: no '=(placeholder)' a user could copy literally",
+          out)
     for key, default in DOCUMENTED_DEFAULTS.items():
         check(key in options, f"--help: lists --{key}", f"options: {sorted(options)}")
         check(options[key] != "", f"--help: shows a default for --{key}")
@@ -180,7 +192,8 @@ def test_full_config(binary, tmp):
         "access_log_format": '"json"', "log_level": '"info"', "max_request_line": "4096",
         "max_header_bytes": '"16k"', "max_headers": "20", "max_body_bytes": "2048",
         "max_requests_per_connection": "5", "max_connections": "100",
-        "max_connections_per_client": "50", "header_timeout": '"5s"', "body_timeout": '"5s"',
+        "max_connections_per_client": "50", "reuse_port": "false", "header_timeout": '"5s"',
+        "body_timeout": '"5s"',
         "idle_timeout": '"30s"', "write_timeout": '"10s"', "drain_timeout": '"3s"',
     }
     check(keys <= set(values), "the full config covers every option --help lists",
@@ -261,7 +274,12 @@ def test_deploy_config(binary, tmp):
 
 
 def test_sigint(binary):
-    srv = s.Server(binary)
+    srv = s.Server(binary, workers=1)
+    m = srv.wait_line(r"listening on", 5.0)
+    line = m.string if m else None
+    for fact in ["zokio-server ", "(", " 1 worker,", "embedded site", "access log off",
+                 "max connections "]:
+        check(line and fact in line, f"the startup line names {fact.strip()!r}", repr(line))
     with s.Conn(srv.port) as c:
         check_eq(c.get("/hello").status, 200, "SIGINT: server answers before")
     srv.stop(expect_rc=0, timeout=5.0, sig=signal.SIGINT, what="SIGINT (Ctrl-C) stops gracefully")
@@ -280,6 +298,25 @@ def test_port_taken(binary):
     check(rc != 0, "port taken: non-zero exit code", f"got {rc}")
     check(f"127.0.0.1:{port}" in err, "port taken: the message says the address",
           f"no '127.0.0.1:{port}' in {err!r}")
+
+
+def test_port_owned(binary):
+    """A second zokio-server on a port the first listens on exits 1; --reuse-port shares it."""
+    first = s.Server(binary)
+    rc, out, err = s.run_cli(binary, ["--host", "127.0.0.1", "--port", str(first.port)],
+                             timeout=5.0)
+    log(f"  second server on the same port: exit {rc}, stderr: {err.strip()!r}")
+    check_eq(rc, 1, "a second server on a taken port exits 1")
+    check(err.count("\n") == 1 and f"127.0.0.1:{first.port}" in err and "--reuse-port" in err,
+          "it says so in one line naming the address and --reuse-port", repr(err))
+    first.stop()
+    a = s.Server(binary, "--reuse-port")
+    b = s.Server(binary, "--reuse-port", port=a.port)
+    check_eq(b.port, a.port, "with --reuse-port on both, the second server shares the port")
+    with s.Conn(a.port) as c:
+        check_eq(c.get("/hello").status, 200, "a shared port answers")
+    b.stop()
+    a.stop()
 
 
 # --- access log --------------------------------------------------------------------------------
@@ -685,6 +722,7 @@ def run(binary, argv):
     s.section("bad configuration files exit 2 with one line", test_bad_configs, binary, tmp)
     s.section("--help lists every option with its default", test_help, binary)
     s.section("port already taken", test_port_taken, binary)
+    s.section("port owned by another zokio-server", test_port_owned, binary)
     s.section("SIGINT stops gracefully", test_sigint, binary)
     s.section("access log: json, SIGHUP reopen after rename", test_access_log_sighup, binary, tmp)
     s.section("access log: combined format", test_access_log_combined, binary, tmp)

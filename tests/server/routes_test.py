@@ -11,6 +11,7 @@ docs/user-guide.md and their types), /metrics (a strict Prometheus text parse), 
 """
 import json
 import os
+import re
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -336,6 +337,17 @@ def test_prefix(binary):
     check_eq((r.status, r.body), (200, b"prefixed"), "--builtin-prefix /_z: POST /_z/api/echo")
     for path in ("/hello", "/json", "/healthz", "/metrics", "/api/stats"):
         check_eq(c.get(path).status, 404, f"--builtin-prefix /_z: GET {path} → 404")
+    # The welcome page and the dashboard link to the routes where they are now.
+    page = c.get("/", {"Accept": "text/html"})
+    check_eq(page.status, 200, "--builtin-prefix /_z: the welcome page")
+    links = re.findall(rb'href="(/[^"]*)"', page.body)
+    check(b"/_z/metrics" in links and b"/_z/healthz" in links and b"/_z/hello" in links,
+          "--builtin-prefix /_z: the welcome page links to /_z/...", repr(links))
+    for link in links:
+        if link != b"/":
+            check_eq(c.get(link.decode()).status, 200, f"--builtin-prefix /_z: link {link!r}")
+    js = c.get("/dashboard.js")
+    check(b'"/_z/api/stats"' in js.body, "--builtin-prefix /_z: the dashboard polls /_z/api/stats")
     c.close()
     srv.stop()
 

@@ -224,11 +224,11 @@ def main(run, hard_limit_s=50, name=None, binary=None):
 # --- the server process ---------------------------------------------------------------------
 
 class Server:
-    """One zokio-server process on 127.0.0.1 and a port the kernel picks."""
+    """One zokio-server process on 127.0.0.1 and a port the kernel picks (or `port`)."""
 
     def __init__(self, binary, *args, workers=2, listen=True, stdout=None, env=None,
-                 preexec_fn=None, timeout=10.0):
-        cmd = [binary, "--host", HOST, "--port", "0"]
+                 preexec_fn=None, timeout=10.0, port=0):
+        cmd = [binary, "--host", HOST, "--port", str(port)]
         if workers is not None:
             cmd += ["--workers", str(workers)]
         cmd += [str(a) for a in args]

@@ -66,12 +66,25 @@ TEST(ServerOptions, BadValuesAreOneSentence) {
   EXPECT_EQ(usage_error({"--idle-timeout", "5parsecs"}),
             "--idle-timeout: '5parsecs' is not a duration (like 10s, 500ms, 2m)");
   EXPECT_EQ(usage_error({"--idle-timeout", "0s"}), "--idle-timeout: '0s' must be longer than zero");
+  // Durations that would mean "never" (and overflow deadline arithmetic) are refused.
+  for (const char* flag : {"--idle-timeout", "--header-timeout", "--body-timeout",
+                           "--write-timeout", "--drain-timeout"}) {
+    for (const char* v : {"3000000h", "99999999999h", "9999999999s", "169h"}) {
+      EXPECT_EQ(usage_error({flag, v}),
+                std::string(flag) + ": '" + v + "' is too long (at most 7 days: 168h)");
+    }
+  }
+  ServerOptions week;
+  ASSERT_TRUE(parse({"--idle-timeout", "168h"}, week));
+  EXPECT_EQ(week.idle_timeout, std::chrono::hours(168));
   EXPECT_EQ(usage_error({"--host", "example.com"}), "--host: 'example.com' is not an IP address");
   EXPECT_EQ(usage_error({"--root", "/nonexistent/dir"}),
             "--root: '/nonexistent/dir' is not a directory");
   EXPECT_EQ(usage_error({"--builtin-prefix", "api/"}),
             "--builtin-prefix: 'api/' must start with '/', not end with one, and hold no ' ?#%'");
   EXPECT_NE(usage_error({"--bogus"}).find("--bogus"), std::string::npos);
+  EXPECT_EQ(usage_error({"--port"}), "--port: needs a value");
+  EXPECT_EQ(usage_error({"--cache-control"}), "--cache-control: needs a value");
 }
 
 TEST(ServerOptions, ConfigFileAndPrecedence) {
@@ -113,7 +126,15 @@ TEST(ServerOptions, BadConfigFiles) {
   const auto flag = temp_file("zokio-flag", "gzip = \"yes\"\n");
   EXPECT_EQ(usage_error({"--config", flag}),
             "config " + flag + ": key 'gzip' must be true or false");
-  for (const auto& f : {syntax, unknown, type, value, text, flag}) std::filesystem::remove(f);
+  const auto forever = temp_file("zokio-forever", "idle_timeout = \"3000000h\"\n");
+  EXPECT_EQ(
+      usage_error({"--config", forever}),
+      "config " + forever + ": --idle-timeout: '3000000h' is too long (at most 7 days: 168h)");
+  const auto dir = std::filesystem::temp_directory_path().string();
+  EXPECT_EQ(usage_error({"--config", dir}), "config " + dir + ": is a directory, not a TOML file");
+  for (const auto& f : {syntax, unknown, type, value, text, flag, forever}) {
+    std::filesystem::remove(f);
+  }
 }
 
 TEST(ServerOptions, DurationsAndSizes) {

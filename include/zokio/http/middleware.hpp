@@ -30,7 +30,9 @@ struct CompressOptions {
 };
 // gzip for response bodies held in memory when the client accepts it and the type is
 // compressible (text/*, JSON, JavaScript, XML, SVG). Adds Vary: Accept-Encoding. Streamed
-// and file bodies, and responses that already have a Content-Encoding, pass unchanged.
+// and file bodies, responses that already have a Content-Encoding, and responses whose Vary
+// already lists Accept-Encoding (their producer chose the encoding: static files, which
+// compress each file once, do) pass unchanged.
 Middleware compress(CompressOptions options = {});
 
 // Whether an Accept-Encoding value allows gzip (RFC 9110 §12.5.3: "gzip" or "*" with q > 0).

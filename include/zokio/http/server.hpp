@@ -45,6 +45,11 @@ struct ServerConfig {
   ServerTimeouts timeouts;
   std::size_t max_requests_per_connection = 0;  // 0: unlimited
   int backlog = 1024;
+  // Let other processes listen on the same address and port (SO_REUSEPORT across processes,
+  // for restarts without a gap: the kernel spreads connections over every listener). Off, run()
+  // refuses a port another process already listens on, as nginx does; the listeners of this
+  // server's own workers share it either way.
+  bool share_port = false;
   // Most connections open at once; 0: the soft open-file limit less a reserve (1/16 of it, at
   // least 32). A connection over a limit is closed as soon as it is accepted, unread.
   std::size_t max_connections = 0;
@@ -100,7 +105,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds the listeners (throws std::system_error naming the address if it cannot) and serves
+  // Binds the listeners (throws std::system_error naming the address if it cannot, also when
+  // another process listens there and share_port is off) and serves
   // until shutdown() has drained the connections. Run it inside the runtime. Sets SIGPIPE to
   // be ignored unless the program handles it (sendfile cannot suppress it per call).
   Task<void> run();

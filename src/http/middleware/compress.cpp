@@ -90,10 +90,11 @@ Middleware compress(CompressOptions options) {
     }
     if (!compressible_type(resp.content_type())) co_return resp;
     if (!resp.header_value("content-encoding").empty()) co_return resp;
+    // A producer that already varies on Accept-Encoding has chosen the encoding itself (a
+    // static file that gzip does not shrink must not be compressed again on every request).
+    if (lists_token(resp.header_value("vary"), "accept-encoding")) co_return resp;
     // A cache in front must keep the two variants apart, whichever this client gets.
-    if (!lists_token(resp.header_value("vary"), "accept-encoding")) {
-      resp.header("Vary", "Accept-Encoding");
-    }
+    resp.header("Vary", "Accept-Encoding");
     // The request's views stay valid until the handler chain returns, so it is read here.
     if (!accepts_gzip(req.header("accept-encoding"))) co_return resp;
     auto gz = detail::gzip_compress(resp.body(), options.level);

@@ -1,10 +1,14 @@
 // http::Server: listeners, accept loops, statistics and graceful shutdown.
 #include "zokio/http/server.hpp"
 
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <cmath>
 #include <system_error>
 #include <thread>
@@ -25,9 +29,11 @@ void warn(ServerState& st, detail::RateLimit& limit, const std::string& line) {
   if (st.config.on_warning && limit.due()) st.config.on_warning(line);
 }
 
+// Compared by value: the accept errors are errno values in the generic category.
 bool out_of_descriptors(std::error_code ec) noexcept {
-  return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
-         ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
+  if (ec.category() != std::generic_category()) return false;
+  const int e = ec.value();
+  return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
 }
 
 Task<void> accept_loop(std::shared_ptr<ServerState> state, net::TcpListener listener,
@@ -95,6 +101,25 @@ void abort_connections(ServerState& st, bool idle_only) {
   }
 }
 
+// Whether another socket holds `addr` (an explicit port): a bind without SO_REUSEPORT fails
+// then, even when the holder set SO_REUSEPORT. The probe is never listened on, so it takes no
+// connection; it is closed before the real listeners bind.
+std::error_code port_taken(const net::SocketAddr& addr) noexcept {
+  if (addr.port() == 0) return {};
+  const int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return {};  // let the real bind report it
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));  // as the listeners do
+  if (addr.is_v6()) {
+    const int zero = 0;
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+  }
+  std::error_code ec;
+  if (::bind(fd, addr.as_sockaddr(), addr.len()) != 0) ec = errno_code(errno);
+  ::close(fd);
+  return ec;
+}
+
 }  // namespace
 
 std::size_t LatencyHistogram::bucket_of(std::uint64_t micros) noexcept {
@@ -158,6 +183,15 @@ Task<void> Server::run() {
   // One SO_REUSEPORT listener per worker; the first one fixes the port if 0 was asked for.
   std::vector<net::TcpListener> listeners;
   net::SocketAddr addr = state->config.address;
+  if (!state->config.share_port) {
+    if (auto taken = port_taken(addr)) {
+      throw std::system_error(
+          taken, "zokio: cannot listen on " + addr.to_string() +
+                     (taken.value() == EADDRINUSE ? " (in use by another socket; share_port lets "
+                                                    "processes share a port)"
+                                                  : ""));
+    }
+  }
   for (std::size_t i = 0; i < workers; ++i) {
     net::ListenOptions opts;
     opts.backlog = state->config.backlog;

@@ -201,12 +201,25 @@ class DirectorySource final : public StaticFiles::Source {
     std::shared_ptr<const std::string> ready;
     if (cache.find(key, v, ready) != GzipCache::State::kUnknown) co_return;
     cache.start(key, v);
+    // If this task is aborted mid-way, a later request compresses the file instead. The cache is
+    // this thread's: a task that is not pinned (connection tasks are) and resumed elsewhere
+    // leaves it alone rather than race with its owner.
+    struct Abandon {
+      GzipCache& cache;
+      const std::string& key;
+      bool finished = false;
+      ~Abandon() {
+        if (!finished && &GzipCache::local() == &cache) cache.forget(key);
+      }
+    } abandon{cache, key};
     count_compression();
     auto gz = co_await gzip_file(fd, v.size, kGzipLevel);
     std::shared_ptr<const std::string> kept;
     if (gz && gz->size() < v.size) kept = std::make_shared<const std::string>(std::move(*gz));
-    // Connection tasks stay on their worker, so this is the cache start() marked.
-    GzipCache::local().finish(key, v, std::move(kept), options.gzip_cache_max_total);
+    if (&GzipCache::local() == &cache) {
+      cache.finish(key, v, std::move(kept), options.gzip_cache_max_total);
+    }
+    abandon.finished = true;
   }
 
   void large_gzip(const std::string& rel, const struct stat& st, FileInfo& out) const {

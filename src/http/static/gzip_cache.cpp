@@ -34,6 +34,11 @@ void GzipCache::start(const std::string& key, const FileVersion& v) {
   e = Entry{v, State::kBusy, nullptr};
 }
 
+void GzipCache::forget(const std::string& key) {
+  auto it = entries_.find(key);
+  if (it != entries_.end() && it->second.state == State::kBusy) entries_.erase(it);
+}
+
 void GzipCache::finish(const std::string& key, const FileVersion& v,
                        std::shared_ptr<const std::string> gz, std::size_t max_total) {
   if (gz && gz->size() > max_total) gz = nullptr;  // could never fit: serve the file as it is

@@ -36,6 +36,8 @@ class GzipCache {
   State find(const std::string& key, const FileVersion& v, std::shared_ptr<const std::string>& out);
   // Marks the file as being compressed, so that concurrent requests do not compress it too.
   void start(const std::string& key, const FileVersion& v);
+  // Forgets a start() whose compression was abandoned (its task was aborted).
+  void forget(const std::string& key);
   // Records the result: `gz` null when gzip did not make the file smaller (or failed).
   void finish(const std::string& key, const FileVersion& v, std::shared_ptr<const std::string> gz,
               std::size_t max_total);
