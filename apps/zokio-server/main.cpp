@@ -202,6 +202,7 @@ int main(int argc, char** argv) {
       access_log = std::make_unique<http::AccessLog>(
           opts.access_log, opts.access_log_format == "json" ? http::AccessLogFormat::kJson
                                                             : http::AccessLogFormat::kCombined);
+      access_log->on_error([](std::string_view line) { log(Level::kError, line); });
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "zokio-server: %s\n", e.what());
@@ -230,7 +231,9 @@ int main(int argc, char** argv) {
   if (access_log) router.use(access_log->middleware());  // outermost: sees every response
   if (opts.gzip) router.use(http::compress());
 
-  http::Server server(server_config(opts), router.handler());
+  http::ServerConfig config = server_config(opts);
+  if (access_log) config.on_rejected = access_log->rejected();
+  http::Server server(std::move(config), router.handler());
   app.server.store(&server, std::memory_order_release);
 
   std::thread(signal_loop, signals, &app, &server, access_log.get()).detach();

@@ -384,6 +384,73 @@ def check_json_lines(lines, sent, what):
                  f"{what}: user_agent (quotes, backslash, invalid UTF-8) of {line!r}")
 
 
+# Requests the server refuses before any handler runs, and the status each gets (as nginx,
+# zokio-server logs them too).
+REJECTED = [
+    (b"GARBAGE\r\n\r\n", 400, "GARBAGE"),
+    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "GET /aaaa"),
+    (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-Big: " + b"b" * 20000 + b"\r\n\r\n", 431,
+     "GET / HTTP/1.1"),
+    (b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n", 413,
+     "POST /api/echo HTTP/1.1"),
+    (b"POST /api/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501,
+     "POST /api/echo HTTP/1.1"),
+    (b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, "GET / HTTP/2.0"),
+]
+
+
+def test_access_log_rejected(binary, tmp):
+    """400, 408, 413, 414, 431, 501 and 505 reach the access log in both formats."""
+    for fmt in ("combined", "json"):
+        path = os.path.join(tmp, f"rejected-{fmt}.log")
+        srv = s.Server(binary, "--access-log", path, "--access-log-format", fmt,
+                       "--header-timeout", "1s")
+        for data, status, _ in REJECTED:
+            r = s.raw_exchange(srv.port, data)
+            check(r is not None and r.status == status, f"{fmt}: {data[:30]!r} gets {status}",
+                  repr(r))
+        with s.Conn(srv.port) as c:  # a head that never completes: 408 after 1 s
+            c.send(b"GET /slow HTTP/1.1\r\nHost: x\r\n")
+            check_eq(c.read_response().status, 408, f"{fmt}: an unfinished head gets 408")
+        lines = wait_lines(path, len(REJECTED) + 1, f"{fmt} access log of rejected requests")
+        expected = REJECTED + [(None, 408, "GET /slow HTTP/1.1")]
+        def logs(line, status, line_start):
+            if fmt == "json":
+                rec = json.loads(line)
+                return rec.get("status") == status and rec["request"].startswith(line_start)
+            return f'"{line_start}' in line and f'" {status} ' in line
+        for _, status, line_start in expected:  # workers flush apart: in any order
+            check(any(logs(line, status, line_start) for line in lines),
+                  f"{fmt}: a line for the {status} ({line_start!r})", "\n".join(lines))
+        srv.stop()
+
+
+def test_access_log_failures(binary, tmp):
+    """A log that cannot be written, or reopened, is said on stderr; the server keeps serving."""
+    full = s.Server(binary, "--access-log", "/dev/full")
+    for _ in range(3):
+        check_eq(full.get("/hello").status, 200, "--access-log /dev/full: still serving")
+    m = full.wait_line(r"error access log '/dev/full': No space left on device; \d+ bytes", 10.0)
+    check(m, "--access-log /dev/full: a line on stderr says lines are dropped", repr(full.lines))
+    full.stop()
+    logdir = os.path.join(tmp, "logs")
+    os.mkdir(logdir)
+    path = os.path.join(logdir, "access.log")
+    srv = s.Server(binary, "--access-log", path)
+    check_eq(srv.get("/hello?before").status, 200, "access log: a request before the reopen")
+    wait_lines(path, 1, "access log before a failed reopen")
+    moved = logdir + ".moved"
+    os.rename(logdir, moved)  # the path cannot be reopened: its directory is gone
+    mark = len(srv.lines)
+    srv.send_signal(signal.SIGHUP)
+    check_eq(srv.get("/hello?after").status, 200, "access log: a request after the failed reopen")
+    m = srv.wait_line(r"error cannot open access log .*still writing to the old file", 10.0, mark)
+    check(m, "a failed reopen is said on stderr", repr(srv.lines[mark:]))
+    lines = wait_lines(os.path.join(moved, "access.log"), 2, "the old file after a failed reopen")
+    check("after" in lines[-1], "lines go on to the old file after a failed reopen", repr(lines))
+    srv.stop()
+
+
 def test_access_log_sighup(binary, tmp):
     path = os.path.join(tmp, "access.log")
     srv = s.Server(binary, "--access-log", path, "--access-log-format", "json")
@@ -726,6 +793,9 @@ def run(binary, argv):
     s.section("SIGINT stops gracefully", test_sigint, binary)
     s.section("access log: json, SIGHUP reopen after rename", test_access_log_sighup, binary, tmp)
     s.section("access log: combined format", test_access_log_combined, binary, tmp)
+    s.section("access log: unwritable, and a failed reopen", test_access_log_failures, binary, tmp)
+    s.section("access log: requests rejected before a handler", test_access_log_rejected, binary,
+              tmp)
     s.section("graceful drain under keep-alive load", test_drain, binary, tmp)
     s.section("--drain-timeout aborts what is still in flight", test_drain_timeout, binary)
     s.section("slow request in flight: drain, /readyz 503, second SIGTERM exits at once",

@@ -4,9 +4,9 @@
 
 #include <string>
 
+#include "../common/gunzip.hpp"
 #include "http/gzip.hpp"
 #include "http/static/gzip_cache.hpp"
-#include "../common/gunzip.hpp"
 
 namespace {
 

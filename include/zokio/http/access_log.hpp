@@ -12,10 +12,13 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "zokio/http/router.hpp"
+#include "zokio/http/server.hpp"
 #include "zokio/task.hpp"
 
 namespace zokio::http {
@@ -36,13 +39,19 @@ class AccessLog {
 
   // Records every request that passes through it (put it outermost to see every response).
   Middleware middleware() const;
+  // Records the requests the server rejects before any handler runs (400, 408, 413, 414, 431,
+  // 501, 505): set it as ServerConfig::on_rejected.
+  std::function<void(const RejectedRequest&)> rejected() const;
   // Starts one flusher per worker of the current runtime. Call inside the runtime, once.
   void start(std::chrono::milliseconds period = std::chrono::milliseconds(200));
   // Stops the flushers after a last flush of every buffer.
   Task<void> stop();
   // Reopens the file by its path at the next flush (log rotation). Any thread, signal-safe
-  // (it only sets a flag).
+  // (it only sets a flag). If the file cannot be opened, the log keeps writing to the old one.
   void reopen() noexcept;
+  // Told (from a blocking-pool thread, at most once per 10 s) when lines could not be written
+  // (a full disk: they are dropped) or a reopen failed. Set before start(). Default: nobody.
+  void on_error(std::function<void(std::string_view)> report);
 
   struct State;
 

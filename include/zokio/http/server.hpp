@@ -39,6 +39,15 @@ struct ServerTimeouts {
   std::chrono::milliseconds write{30'000};
 };
 
+// A request the server answered itself with an error, before any handler ran: malformed (400,
+// 413, 414, 431, 501, 505) or too slow (408).
+struct RejectedRequest {
+  net::SocketAddr peer;
+  int status = 0;
+  std::string_view request_line;  // as far as it arrived (at most 2 KiB); may be empty
+  std::uint64_t bytes = 0;        // body bytes of the error response
+};
+
 struct ServerConfig {
   net::SocketAddr address = net::SocketAddr(net::IpAddr::v4_loopback(), 8080);
   ParseLimits limits;
@@ -58,6 +67,9 @@ struct ServerConfig {
   // Told (from any worker thread, at most once per 10 s for each kind) when the process ran out
   // of file descriptors or a connection limit turned clients away. Default: nobody.
   std::function<void(std::string_view)> on_warning;
+  // Told, on the connection's worker thread, of every request the server rejected itself
+  // (AccessLog::rejected() logs them). Default: nobody.
+  std::function<void(const RejectedRequest&)> on_rejected;
 };
 
 // Request latency (from a complete request head to its rendered response), bucketed

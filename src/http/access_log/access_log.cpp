@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "http/access_log/log_line.hpp"
+#include "http/rate_limit.hpp"
 #include "zokio/spawn.hpp"
 #include "zokio/time.hpp"
 
@@ -48,6 +49,13 @@ struct AccessLog::State {
   std::atomic<bool> stopping{false};
   std::vector<std::unique_ptr<WorkerBuffer>> buffers;  // sized by start(), then fixed
   std::vector<JoinHandle<void>> flushers;
+  std::function<void(std::string_view)> on_error;
+  detail::RateLimit error_limit{std::chrono::seconds(10)};
+  std::uint64_t dropped_bytes = 0;  // since the last report (under file_mu)
+
+  void report(const std::string& line) {
+    if (on_error && error_limit.due()) on_error(line);
+  }
 
   ~State() {
     if (fd >= 0 && !to_stdout) ::close(fd);
@@ -61,8 +69,9 @@ struct AccessLog::State {
         int nfd = open_log(path);
         ::close(fd);
         fd = nfd;
-      } catch (const std::system_error&) {
+      } catch (const std::system_error& e) {
         // Keep writing to the old file rather than lose lines; the next reopen() retries.
+        report(std::string(e.what()) + "; still writing to the old file");
       }
       opened_generation.store(wanted, std::memory_order_relaxed);
     }
@@ -70,13 +79,35 @@ struct AccessLog::State {
     while (done < text.size()) {
       ssize_t n = ::write(fd, text.data() + done, text.size() - done);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;  // disk full or closed pipe: nothing better to do than drop
+      if (n <= 0) {  // disk full or closed pipe: nothing better to do than drop, and say so
+        const int err = n < 0 ? errno : EIO;
+        dropped_bytes += text.size() - done;
+        if (on_error && error_limit.due()) {
+          on_error("access log '" + path + "': " + std::generic_category().message(err) + "; " +
+                   std::to_string(dropped_bytes) + " bytes of log lines dropped");
+          dropped_bytes = 0;
+        }
+        return;
+      }
       done += static_cast<std::size_t>(n);
     }
   }
 };
 
 namespace {
+
+// The worker's buffer to append to, or null (not started, not a worker, or too far behind).
+AccessLog::State::WorkerBuffer* worker_buffer(AccessLog::State& st) {
+  if (st.buffers.empty()) return nullptr;  // not started
+  const std::size_t worker = worker_index();
+  if (worker >= st.buffers.size()) return nullptr;
+  auto& buf = *st.buffers[worker];
+  if (buf.text.size() > kMaxBuffered) {
+    ++buf.dropped;
+    return nullptr;
+  }
+  return &buf;
+}
 
 Task<void> flush_worker(std::shared_ptr<AccessLog::State> st, std::size_t worker) {
   auto& buf = *st->buffers[worker];
@@ -107,14 +138,8 @@ Task<void> flush_loop(std::shared_ptr<AccessLog::State> st, std::size_t worker,
 Task<Response> record(std::shared_ptr<AccessLog::State> st, Request& req, const Handler& next) {
   const auto started = Clock::now();
   Response resp = co_await next(req);
-  if (st->buffers.empty()) co_return resp;  // not started
-  const std::size_t worker = worker_index();
-  if (worker >= st->buffers.size()) co_return resp;
-  auto& buf = *st->buffers[worker];
-  if (buf.text.size() > kMaxBuffered) {
-    ++buf.dropped;
-    co_return resp;
-  }
+  auto* buf = worker_buffer(*st);
+  if (!buf) co_return resp;
   std::string ip = req.peer().ip().to_string();  // short: fits std::string's inline buffer
   detail::LogRecord rec;
   rec.remote = ip;
@@ -127,7 +152,7 @@ Task<Response> record(std::shared_ptr<AccessLog::State> st, Request& req, const 
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
   rec.referer = req.header("referer");
   rec.user_agent = req.header("user-agent");
-  detail::append_log_line(buf.text, st->format, rec);
+  detail::append_log_line(buf->text, st->format, rec);
   co_return resp;
 }
 
@@ -166,6 +191,26 @@ Task<void> AccessLog::stop() {
   state_->stopping.store(true, std::memory_order_release);
   for (auto& h : state_->flushers) co_await h;
   state_->flushers.clear();
+}
+
+std::function<void(const RejectedRequest&)> AccessLog::rejected() const {
+  auto st = state_;
+  return [st](const RejectedRequest& r) {
+    auto* buf = worker_buffer(*st);
+    if (!buf) return;
+    std::string ip = r.peer.ip().to_string();
+    detail::LogRecord rec;
+    rec.remote = ip;
+    rec.status = r.status;
+    rec.bytes = r.bytes;
+    rec.rejected = true;
+    rec.request_line = r.request_line;
+    detail::append_log_line(buf->text, st->format, rec);
+  };
+}
+
+void AccessLog::on_error(std::function<void(std::string_view)> report) {
+  state_->on_error = std::move(report);
 }
 
 void AccessLog::reopen() noexcept {

@@ -69,10 +69,16 @@ void append_log_line(std::string& out, AccessLogFormat format, const LogRecord& 
     out.append(" - - [");
     out.append(t.clf);
     out.append("] \"");
-    append_clf_escaped(out, r.method);
-    out.push_back(' ');
-    append_clf_escaped(out, r.target);
-    out.append(r.version_minor == 0 ? " HTTP/1.0\" " : " HTTP/1.1\" ");
+    if (r.rejected) {  // as nginx logs a bad request: the line as it came, or "-"
+      if (r.request_line.empty()) out.push_back('-');
+      append_clf_escaped(out, r.request_line);
+      out.append("\" ");
+    } else {
+      append_clf_escaped(out, r.method);
+      out.push_back(' ');
+      append_clf_escaped(out, r.target);
+      out.append(r.version_minor == 0 ? " HTTP/1.0\" " : " HTTP/1.1\" ");
+    }
     append_number(out, static_cast<std::uint64_t>(r.status));
     out.push_back(' ');
     append_number(out, r.bytes);
@@ -93,8 +99,14 @@ void append_log_line(std::string& out, AccessLogFormat format, const LogRecord& 
   append_json_string(out, r.method);
   out.append(",\"target\":");
   append_json_string(out, r.target);
-  out.append(r.version_minor == 0 ? ",\"protocol\":\"HTTP/1.0\",\"status\":"
-                                  : ",\"protocol\":\"HTTP/1.1\",\"status\":");
+  if (r.rejected) {  // method and target are empty; the line as it came is "request"
+    out.append(",\"request\":");
+    append_json_string(out, r.request_line);
+    out.append(",\"protocol\":\"\",\"status\":");
+  } else {
+    out.append(r.version_minor == 0 ? ",\"protocol\":\"HTTP/1.0\",\"status\":"
+                                    : ",\"protocol\":\"HTTP/1.1\",\"status\":");
+  }
   append_number(out, static_cast<std::uint64_t>(r.status));
   out.append(",\"bytes\":");
   append_number(out, r.bytes);

@@ -19,6 +19,10 @@ struct LogRecord {
   std::uint64_t duration_us = 0;
   std::string_view referer;
   std::string_view user_agent;
+  // A request the server rejected before parsing it whole: its raw request line (maybe empty)
+  // stands for method, target and protocol.
+  bool rejected = false;
+  std::string_view request_line;
 };
 
 void append_log_line(std::string& out, AccessLogFormat format, const LogRecord& r);

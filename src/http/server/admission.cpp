@@ -60,11 +60,4 @@ void Admission::release(const net::IpAddr& ip) noexcept {
   if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
 }
 
-bool RateLimit::due() noexcept {
-  const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
-  std::int64_t last = last_ns_.load(std::memory_order_relaxed);
-  if (last != INT64_MIN && now - last < interval_.count()) return false;
-  return last_ns_.compare_exchange_strong(last, now, std::memory_order_relaxed);
-}
-
 }  // namespace zokio::http::detail

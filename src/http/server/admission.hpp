@@ -1,6 +1,5 @@
 // Connection limits for http::Server: a process-wide cap on open connections and an optional cap
-// per client IP address, checked once per accepted connection (never per request), and warnings
-// an operator should see, at most once per interval however often the condition recurs.
+// per client IP address, checked once per accepted connection (never per request).
 #pragma once
 
 #include <array>
@@ -47,17 +46,6 @@ class Admission {
   std::atomic<std::size_t> open_{0};
   std::mutex mu_;  // guards per_client_ (used only when a per-client limit is set)
   std::unordered_map<Key, std::uint32_t, KeyHash> per_client_;
-};
-
-// True at most once per `interval` (any thread): the first caller after it elapsed wins.
-class RateLimit {
- public:
-  explicit RateLimit(std::chrono::seconds interval) noexcept : interval_(interval) {}
-  bool due() noexcept;
-
- private:
-  std::chrono::nanoseconds interval_;
-  std::atomic<std::int64_t> last_ns_{INT64_MIN};
 };
 
 }  // namespace zokio::http::detail

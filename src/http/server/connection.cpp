@@ -74,6 +74,9 @@ class Connection {
   // (it measures lack of progress); nullopt on timeout (counted).
   Task<std::optional<IoResult<std::size_t>>> read_body_bytes(char* p, std::size_t n);
   void compact_and_absorb_pending();
+  // Answers a request the engine refuses itself (its handler never runs): renders the error,
+  // counts it and tells ServerConfig::on_rejected, with the request line as far as it came.
+  void reject(int status, std::string_view reason, int version_minor);
   void set_idle(bool idle) noexcept { entry_->idle.store(idle, std::memory_order_release); }
   // Brings the worker's buffered_bytes up to date with what this connection holds now.
   void account() noexcept {
@@ -139,17 +142,14 @@ Task<void> Connection::run() {
         stats.parse_errors.fetch_add(1, std::memory_order_relaxed);
         stats.parse_errors_by_kind[static_cast<std::size_t>(parser_.error())].fetch_add(
             1, std::memory_order_relaxed);
-        const int code = status_for(parser_.error());
-        render_error(out_, code, to_string(parser_.error()), 1);
-        stats.count_response(code);
+        reject(status_for(parser_.error()), to_string(parser_.error()), 1);
         close = true;
         break;
       }
       if (req_.head_.compressed_transfer) {
         // RFC 9112 §6.1: a transfer coding we do not decode gets 501; the body cannot be
         // skipped safely either, so the connection closes.
-        render_error(out_, 501, "transfer coding not implemented", req_.head_.version_minor);
-        stats.count_response(501);
+        reject(501, "transfer coding not implemented", req_.head_.version_minor);
         close = true;
         break;
       }
@@ -170,7 +170,7 @@ Task<void> Connection::run() {
     account();
     if (len_ == in_.size()) {
       if (in_.size() >= max_buffer()) {  // the parser's limits should have fired first
-        render_error(out_, 431, "request header section too large", 1);
+        reject(431, "request header section too large", 1);
         (void)co_await flush();
         co_return;
       }
@@ -196,8 +196,7 @@ Task<void> Connection::run() {
     if (!got && got.error() == std::errc::timed_out) {
       stats.timeouts.fetch_add(1, std::memory_order_relaxed);
       if (!idle) {  // a request started but its head did not arrive in time
-        render_error(out_, 408, "request header timeout", 1);
-        stats.count_response(408);
+        reject(408, "request header timeout", 1);
         (void)co_await flush();
       }
       co_return;
@@ -435,6 +434,25 @@ Task<bool> Connection::write_all(std::string_view data) {
   }
   slot_.stats.bytes_out.fetch_add(sent, std::memory_order_relaxed);
   co_return ok;
+}
+
+void Connection::reject(int status, std::string_view reason, int version_minor) {
+  render_error(out_, status, reason, version_minor);
+  slot_.stats.count_response(status);
+  if (!st_.config.on_rejected) return;
+  // The request line: what precedes the first CR or LF of what is unparsed, at most 2 KiB.
+  std::string_view rest(in_.data() + start_, len_ - start_);
+  rest = rest.substr(0, std::min<std::size_t>(rest.find_first_of("\r\n"), 2048));
+  RejectedRequest r;
+  r.peer = peer_;
+  r.status = status;
+  r.request_line = rest;
+  r.bytes = reason.size() + 1;  // the body render_error wrote
+  try {
+    st_.config.on_rejected(r);
+  } catch (...) {
+    // A logging hook must not take the connection down with it.
+  }
 }
 
 void Connection::compact_and_absorb_pending() {

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/rate_limit.hpp"
 #include "http/server/admission.hpp"
 #include "zokio/http/server.hpp"
 #include "zokio/net/tcp.hpp"
