@@ -92,9 +92,9 @@ std::string stats_json(const http::ServerStats& t, const std::vector<http::Serve
   o += ",\"p999\":";
   num(o, t.latency.percentile(0.999));
   o += ",\"mean\":";
-  num(o, t.requests_total ? static_cast<double>(t.latency_sum_us) /
-                                static_cast<double>(t.latency.total() ? t.latency.total() : 1)
-                          : 0.0);
+  num(o, t.latency.total()
+             ? static_cast<double>(t.latency_sum_ns) / 1e3 / static_cast<double>(t.latency.total())
+             : 0.0);
   o += "},\"parse_errors\":";
   num(o, t.parse_errors);
   o += ",\"timeouts\":";
@@ -215,14 +215,15 @@ std::string prometheus_text(const http::ServerStats& t,
   p.line("zokio_requests_per_second", "window=\"10s\"", ctx.rps_10s);
   p.line("zokio_requests_per_second", "window=\"60s\"", ctx.rps_60s);
 
-  // The histogram's fine buckets folded into conventional bounds: a fine bucket counts under
-  // the first bound at or above its upper edge, so each cumulative count is exact or low by at
-  // most the fine bucket's width (19%).
+  // The histogram's fine buckets folded into bounds from 1 µs: a fine bucket counts under the
+  // first bound at or above its upper edge, so each cumulative count is exact or low by at most
+  // the fine bucket's width (19%).
   p.head("zokio_request_duration_seconds", "histogram",
-         "Time from a complete request head to its rendered response.");
-  static constexpr double kBounds[] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                       0.005,   0.01,   0.025,   0.05,   0.1,   0.25,
-                                       0.5,     1,      2.5,     5,      10};
+         "From the first byte of a request read to the last byte of its response written.");
+  static constexpr double kBounds[] = {0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005,
+                                       0.0001,   0.00025,   0.0005,   0.001,   0.0025,   0.005,
+                                       0.01,     0.025,     0.05,     0.1,     0.25,     0.5,
+                                       1,        2.5,       5,        10};
   std::uint64_t cumulative = 0;
   std::size_t b = 0;
   for (double bound : kBounds) {
@@ -235,7 +236,12 @@ std::string prometheus_text(const http::ServerStats& t,
     p.line("zokio_request_duration_seconds_bucket", le, cumulative);
   }
   p.line("zokio_request_duration_seconds_bucket", "le=\"+Inf\"", t.latency.total());
-  p.line("zokio_request_duration_seconds_sum", "", static_cast<double>(t.latency_sum_us) / 1e6);
+  // Exact: whole seconds and nanoseconds, not a double rounded for display.
+  char sum[96];
+  std::snprintf(sum, sizeof(sum), "zokio_request_duration_seconds_sum %llu.%09llu\n",
+                static_cast<unsigned long long>(t.latency_sum_ns / 1'000'000'000),
+                static_cast<unsigned long long>(t.latency_sum_ns % 1'000'000'000));
+  p.o += sum;
   p.line("zokio_request_duration_seconds_count", "", t.latency.total());
 
   p.head("zokio_worker_requests_total", "counter", "Requests answered, per worker.");

@@ -11,6 +11,7 @@ the totals. Exit 0 pass, 1 fail, 2 usage.
 """
 import json
 import os
+import re
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -179,9 +180,37 @@ def run(binary, argv):
                  "/api/stats: sum of per_worker active_connections (settled)")
         check_eq(sum(w["bytes_out"] for w in st["per_worker"]), st["bytes_out"],
                  "/api/stats: sum of per_worker bytes_out == bytes_out (settled)")
+    check_docs(last["st"], types)
     c.close()
     srv.stop()
     log(f"exact counts: ok (N={N})")
+
+
+GUIDE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                     "user-guide.md")
+
+
+def keys_of(value, prefix=""):
+    """Every key path of a JSON value ("latency_us.p50", "per_worker[].bytes_in")."""
+    out = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.add(prefix + k)
+            out |= keys_of(v, prefix + k + ".")
+    elif isinstance(value, list) and value:
+        out |= keys_of(value[0], prefix[:-1] + "[].")
+    return out
+
+
+def check_docs(stats, types):
+    """docs/user-guide.md shows every /api/stats field and /metrics family there is, no other."""
+    text = open(GUIDE, encoding="utf-8").read()
+    example = re.search(r"`GET /api/stats`:\s*```json\n(.*?)```", text, re.S)
+    check(example, "the user guide shows a /api/stats example")
+    documented = keys_of(json.loads(example.group(1)))
+    check_eq(sorted(documented), sorted(keys_of(stats)), "user guide: the /api/stats example's fields")
+    families = set(re.findall(r"^\| `(zokio_[a-z_]+)[`{]", text, re.M))
+    check_eq(sorted(families), sorted(types), "user guide: the /metrics families it lists")
 
 
 if __name__ == "__main__":

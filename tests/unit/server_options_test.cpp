@@ -155,7 +155,7 @@ TEST(StatsReport, PrometheusHistogramIsCumulative) {
   s.latency.counts[zokio::http::LatencyHistogram::bucket_of(30)] = 2;          // 30 us
   s.latency.counts[zokio::http::LatencyHistogram::bucket_of(3000)] = 1;        // 3 ms
   s.latency.counts[zokio::http::LatencyHistogram::bucket_of(20'000'000)] = 1;  // 20 s
-  s.latency_sum_us = 20'003'060;
+  s.latency_sum_ns = 20'003'060'123;
   zokio::server::ReportContext ctx;
   ctx.io_backend = "epoll";
   ctx.workers = 1;
@@ -167,7 +167,10 @@ TEST(StatsReport, PrometheusHistogramIsCumulative) {
   EXPECT_NE(text.find("zokio_request_duration_seconds_bucket{le=\"10\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("zokio_request_duration_seconds_bucket{le=\"+Inf\"} 4\n"), std::string::npos);
   EXPECT_NE(text.find("zokio_request_duration_seconds_count 4\n"), std::string::npos);
-  EXPECT_NE(text.find("zokio_request_duration_seconds_sum 20.003\n"), std::string::npos);
+  EXPECT_NE(text.find("zokio_request_duration_seconds_sum 20.003060123\n"), std::string::npos);
+  // Buckets start at 1 µs, so a fast server's quantiles are not stuck at the first bound.
+  EXPECT_NE(text.find("zokio_request_duration_seconds_bucket{le=\"1e-06\"} 0\n"),
+            std::string::npos);
   EXPECT_NE(text.find("zokio_worker_requests_total{worker=\"0\"} 4\n"), std::string::npos);
   const auto json = zokio::server::stats_json(s, {s}, ctx);
   EXPECT_NE(json.find("\"total_requests\":4"), std::string::npos);

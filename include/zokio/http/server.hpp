@@ -72,9 +72,11 @@ struct ServerConfig {
   std::function<void(const RejectedRequest&)> on_rejected;
 };
 
-// Request latency (from a complete request head to its rendered response), bucketed
-// log-linearly: 4 buckets per power of two of microseconds, so a percentile is exact to within
-// 19%.
+// Request latency: from the moment the read that brought the request's first byte completed to
+// the moment the last byte of its response was handed to the kernel (a pipelined request also
+// waits for the responses before it). Measured in nanoseconds, bucketed log-linearly by
+// microseconds: exact below 4 µs, then 4 buckets per power of two, so a percentile is exact to
+// within 19%.
 struct LatencyHistogram {
   static constexpr std::size_t kBuckets = 4 * 40;
   std::array<std::uint64_t, kBuckets> counts{};
@@ -99,7 +101,7 @@ struct ServerStats {
   std::uint64_t timeouts = 0;
   std::uint64_t handler_errors = 0;  // handlers that threw (answered 500)
   LatencyHistogram latency;
-  std::uint64_t latency_sum_us = 0;        // sum of every request's latency (for a mean)
+  std::uint64_t latency_sum_ns = 0;        // sum of every request's latency, exact (for a mean)
   std::uint64_t connections_rejected = 0;  // closed at accept: over a connection limit
   // Bytes the connections hold now beyond their fixed 4 KiB input buffers: request bodies,
   // large output and response bodies being written.

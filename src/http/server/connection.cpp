@@ -78,12 +78,25 @@ class Connection {
   // counts it and tells ServerConfig::on_rejected, with the request line as far as it came.
   void reject(int status, std::string_view reason, int version_minor);
   void set_idle(bool idle) noexcept { entry_->idle.store(idle, std::memory_order_release); }
+  // Records the latency of one request: from the read that brought its first byte to now, when
+  // the last byte of its response was handed to the kernel.
+  void record_latency(Clock::time_point first_byte, Clock::time_point now) noexcept {
+    const auto ns = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now - first_byte).count());
+    slot_.stats.latency[LatencyHistogram::bucket_of(ns / 1000)].fetch_add(
+        1, std::memory_order_relaxed);
+    slot_.stats.latency_sum_ns.fetch_add(ns, std::memory_order_relaxed);
+  }
   // Brings the worker's buffered_bytes up to date with what this connection holds now.
   void account() noexcept {
     const std::size_t in_extra =
         in_.capacity() > kInitialBuffer ? in_.capacity() - kInitialBuffer : 0;
-    const auto held = static_cast<std::int64_t>(body_.capacity() + out_.capacity() +
-                                                pending_.capacity() + in_extra + sending_);
+    // What a string holds on the heap (its inline buffer is part of the connection).
+    auto heap = [](const std::string& s) noexcept {
+      return s.capacity() > std::string().capacity() ? s.capacity() : 0;
+    };
+    const auto held =
+        static_cast<std::int64_t>(heap(body_) + heap(out_) + heap(pending_) + in_extra + sending_);
     if (held == accounted_) return;
     slot_.stats.buffered_bytes.fetch_add(held - accounted_, std::memory_order_relaxed);
     accounted_ = held;
@@ -127,6 +140,13 @@ class Connection {
 
   std::int64_t accounted_ = 0;  // what account() last added to buffered_bytes
   std::size_t sending_ = 0;     // a large response body being written from the response
+
+  // Latency: when the read that brought the first unparsed byte completed, and the first-byte
+  // times of the responses waiting in out_ (pipelined), recorded when out_ is flushed. The
+  // vector grows only with the pipelining depth a client uses.
+  Clock::time_point first_byte_at_{};
+  Clock::time_point last_read_at_{};
+  std::vector<Clock::time_point> unflushed_;
 };
 
 Task<void> Connection::run() {
@@ -202,6 +222,8 @@ Task<void> Connection::run() {
       co_return;
     }
     if (!got || *got == 0) co_return;  // reset or end of stream
+    last_read_at_ = Clock::now();
+    if (start_ == len_) first_byte_at_ = last_read_at_;
     if (idle) {
       head_started_ = true;
       if (served_ != 0) head_deadline_ = Clock::now() + st_.config.timeouts.header;
@@ -226,7 +248,9 @@ Task<void> Connection::answer(bool& close) {
   if (framing_ == BodyFraming::kChunked) chunked_.reset();
   req_.peer_ = peer_;
   req_.conn_ = this;
-  const auto started = Clock::now();
+  const auto started = first_byte_at_;
+  // A pipelined request behind this one arrived at the latest with the last read.
+  first_byte_at_ = last_read_at_;
 
   Response resp;
   bool threw = false;
@@ -290,10 +314,11 @@ Task<void> Connection::answer(bool& close) {
   }
   stats.requests_total.fetch_add(1, std::memory_order_relaxed);
   stats.count_response(status);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
-  const auto us = static_cast<std::uint64_t>(micros.count());
-  stats.latency[LatencyHistogram::bucket_of(us)].fetch_add(1, std::memory_order_relaxed);
-  stats.latency_sum_us.fetch_add(us, std::memory_order_relaxed);
+  if (stream || file || opts.body_follows) {
+    record_latency(started, Clock::now());  // its last byte has been handed to the kernel
+  } else {
+    unflushed_.push_back(started);  // recorded when out_ is flushed
+  }
   parser_.reset();
   head_started_ = false;
   req_.conn_ = nullptr;
@@ -409,6 +434,11 @@ Task<void> Connection::linger_close() {
 
 Task<bool> Connection::flush() {
   bool ok = co_await write_all(out_);
+  if (!unflushed_.empty()) {
+    const auto now = Clock::now();
+    for (const auto first_byte : unflushed_) record_latency(first_byte, now);
+    unflushed_.clear();
+  }
   out_.clear();
   release_if_large(out_);
   account();

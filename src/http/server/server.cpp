@@ -264,7 +264,7 @@ std::vector<ServerStats> Server::worker_stats() const {
     s.parse_errors = w.parse_errors.load(std::memory_order_relaxed);
     s.timeouts = w.timeouts.load(std::memory_order_relaxed);
     s.handler_errors = w.handler_errors.load(std::memory_order_relaxed);
-    s.latency_sum_us = w.latency_sum_us.load(std::memory_order_relaxed);
+    s.latency_sum_ns = w.latency_sum_ns.load(std::memory_order_relaxed);
     s.connections_rejected = w.connections_rejected.load(std::memory_order_relaxed);
     s.buffered_bytes = static_cast<std::uint64_t>(
         std::max<std::int64_t>(0, w.buffered_bytes.load(std::memory_order_relaxed)));
@@ -292,7 +292,7 @@ ServerStats Server::stats() const {
     s.parse_errors += w.parse_errors;
     s.timeouts += w.timeouts;
     s.handler_errors += w.handler_errors;
-    s.latency_sum_us += w.latency_sum_us;
+    s.latency_sum_ns += w.latency_sum_ns;
     s.connections_rejected += w.connections_rejected;
     s.buffered_bytes += w.buffered_bytes;
     for (std::size_t c = 0; c < 6; ++c) s.responses_by_class[c] += w.responses_by_class[c];

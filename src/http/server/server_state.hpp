@@ -21,7 +21,7 @@ namespace zokio::http::detail {
 // One worker's counters; each on its own cache lines so workers never share one.
 struct alignas(64) WorkerStats {
   std::atomic<std::uint64_t> connections_total{0}, connections_active{0}, requests_total{0},
-      bytes_in{0}, bytes_out{0}, parse_errors{0}, timeouts{0}, handler_errors{0}, latency_sum_us{0},
+      bytes_in{0}, bytes_out{0}, parse_errors{0}, timeouts{0}, handler_errors{0}, latency_sum_ns{0},
       connections_rejected{0};
   // Bytes this worker's connections hold beyond their fixed input buffers (a gauge).
   std::atomic<std::int64_t> buffered_bytes{0};
