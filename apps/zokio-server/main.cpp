@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <span>
@@ -209,6 +210,18 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // flag > ZOKIO_IO > config file > default. The runtime lets ZOKIO_IO override what it is
+  // told, so an explicit flag hides the variable from it.
+  std::string io_reason = "--io " + opts.io;
+  if (opts.io_source == "flag") {
+    ::unsetenv("ZOKIO_IO");
+  } else if (const char* env = std::getenv("ZOKIO_IO"); env && *env) {
+    io_reason = std::string("ZOKIO_IO=") + env;
+  } else if (opts.io_source == "config") {
+    io_reason = "io = \"" + opts.io + "\" in " + opts.config;
+  } else {
+    io_reason = "the default, --io auto";
+  }
   std::unique_ptr<Runtime> rt;
   try {
     auto builder = Runtime::builder();
@@ -218,11 +231,12 @@ int main(int argc, char** argv) {
                                             : IoBackend::kAuto);
     rt = std::make_unique<Runtime>(builder.build());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "zokio-server: cannot start the runtime (--io %s): %s\n", opts.io.c_str(),
+    std::fprintf(stderr, "zokio-server: cannot start the runtime (%s): %s\n", io_reason.c_str(),
                  e.what());
     return 1;
   }
   app.io_backend = rt->io_backend() == IoBackend::kUring ? "io_uring" : "epoll";
+  log(Level::kInfo, "I/O backend " + app.io_backend + " (from " + io_reason + ")");
   app.workers = rt->worker_count();
 
   http::Router router;

@@ -368,10 +368,12 @@ bool parse_options(int argc, char** argv, ServerOptions& out) {
   if (!config_file.empty()) {
     out.config = config_file;
     apply_config_file(config_file, out);
+    if (out.io != defaults.io) out.io_source = "config";
   }
   for (std::size_t i = 0; i < table.size(); ++i) {
     if (handles[i]->count() == 0) continue;
     table[i].set(out, table[i].kind == Kind::kBool ? (flags[i] ? "true" : "false") : values[i]);
+    if (table[i].key == "io") out.io_source = "flag";
   }
   return true;
 }

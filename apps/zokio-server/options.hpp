@@ -20,9 +20,12 @@ struct ServerOptions {
   std::uint16_t port = 8080;
   std::size_t workers = 0;  // 0: one per core
   std::string io = "auto";  // auto | uring | epoll
-  std::string root;         // empty: the embedded default site
-  std::string config;       // the TOML file read, if any
-  std::string access_log;   // empty: off; "-": standard output
+  // Where `io` came from: "default", "config" or "flag" (the environment sits between the last
+  // two: flag > ZOKIO_IO > config file > default).
+  std::string io_source = "default";
+  std::string root;        // empty: the embedded default site
+  std::string config;      // the TOML file read, if any
+  std::string access_log;  // empty: off; "-": standard output
   std::string access_log_format = "combined";
   std::string log_level = "info";
   bool builtin_routes = true;

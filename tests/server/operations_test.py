@@ -285,6 +285,32 @@ def test_sigint(binary):
     srv.stop(expect_rc=0, timeout=5.0, sig=signal.SIGINT, what="SIGINT (Ctrl-C) stops gracefully")
 
 
+def test_io_precedence(binary, tmp):
+    """--io beats ZOKIO_IO, which beats the config file; the log says where the choice came from."""
+    def backend(*args, env_io=None):
+        env = dict(os.environ)
+        env.pop("ZOKIO_IO", None)
+        if env_io:
+            env["ZOKIO_IO"] = env_io
+        srv = s.Server(binary, *args, env=env)
+        io = json.loads(srv.get("/api/status").body)["io_backend"]
+        m = srv.wait_line(r"I/O backend \S+ \(from (.*)\)", 5.0)
+        srv.stop()
+        return io, m.group(1) if m else None
+    if backend("--io", "uring")[0] != "io_uring":
+        log("  skipped: io_uring is not available here")
+        return
+    config = os.path.join(tmp, "io-uring.toml")
+    with open(config, "w") as f:
+        f.write('io = "uring"\n')
+    check_eq(backend("--io", "uring", env_io="epoll"), ("io_uring", "--io uring"),
+             "--io uring with ZOKIO_IO=epoll: the flag wins")
+    check_eq(backend("--config", config, env_io="epoll"), ("epoll", "ZOKIO_IO=epoll"),
+             "io = uring in the config with ZOKIO_IO=epoll: the environment wins")
+    check_eq(backend("--config", config), ("io_uring", f'io = "uring" in {config}'),
+             "io = uring in the config: the file wins over the default")
+
+
 def test_port_taken(binary):
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # no SO_REUSEPORT
     s.on_cleanup(sock.close)
@@ -307,8 +333,10 @@ def test_port_owned(binary):
                              timeout=5.0)
     log(f"  second server on the same port: exit {rc}, stderr: {err.strip()!r}")
     check_eq(rc, 1, "a second server on a taken port exits 1")
-    check(err.count("\n") == 1 and f"127.0.0.1:{first.port}" in err and "--reuse-port" in err,
-          "it says so in one line naming the address and --reuse-port", repr(err))
+    errors = [line for line in err.splitlines() if " error " in line]
+    check(len(errors) == 1 and f"127.0.0.1:{first.port}" in errors[0]
+          and "--reuse-port" in errors[0],
+          "it says so in one error line naming the address and --reuse-port", repr(err))
     first.stop()
     a = s.Server(binary, "--reuse-port")
     b = s.Server(binary, "--reuse-port", port=a.port)
@@ -788,6 +816,7 @@ def run(binary, argv):
     s.section("bad flags exit 2 with one line", test_bad_flags, binary)
     s.section("bad configuration files exit 2 with one line", test_bad_configs, binary, tmp)
     s.section("--help lists every option with its default", test_help, binary)
+    s.section("I/O backend: flag > ZOKIO_IO > config > default", test_io_precedence, binary, tmp)
     s.section("port already taken", test_port_taken, binary)
     s.section("port owned by another zokio-server", test_port_owned, binary)
     s.section("SIGINT stops gracefully", test_sigint, binary)
