@@ -200,9 +200,15 @@ int main(int argc, char** argv) {
       app.site = http::StaticFiles::directory(opts.root, so);
     }
     if (!opts.access_log.empty()) {
-      access_log = std::make_unique<http::AccessLog>(
-          opts.access_log, opts.access_log_format == "json" ? http::AccessLogFormat::kJson
-                                                            : http::AccessLogFormat::kCombined);
+      try {
+        access_log = std::make_unique<http::AccessLog>(
+            opts.access_log, opts.access_log_format == "json" ? http::AccessLogFormat::kJson
+                                                              : http::AccessLogFormat::kCombined);
+      } catch (const std::system_error& e) {
+        // A path that cannot be written is a configuration error, like any other bad value.
+        std::fprintf(stderr, "zokio-server: --access-log: %s\n", e.what());
+        return 2;
+      }
       access_log->on_error([](std::string_view line) { log(Level::kError, line); });
     }
   } catch (const std::exception& e) {

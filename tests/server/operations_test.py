@@ -59,6 +59,8 @@ def test_bad_flags(binary):
         (["--port", "70000"], "--port 70000", ["port", "70000"]),
         (["--max-body-bytes", "lots"], "--max-body-bytes lots", ["max-body-bytes", "lots"]),
         (["--host", "not-an-ip"], "--host not-an-ip", ["host", "not-an-ip"]),
+        (["--access-log", "/nonexistent/access.log"], "--access-log in a missing directory",
+         ["access-log", "/nonexistent/access.log"]),
         # Durations that would mean "never": once, a server that answered nothing.
         (["--idle-timeout", "3000000h"], "--idle-timeout 3000000h", ["idle-timeout", "too long"]),
         (["--idle-timeout", "99999999999h"], "--idle-timeout 99999999999h", ["idle-timeout"]),
