@@ -134,6 +134,7 @@ ParsedOptions parse_options(int argc, char** argv) {
       "last one arrived); --rate makes it open loop, with latency measured from when each "
       "request should have been sent.",
       "zokio-bench"};
+  app.set_version_flag("--version", std::string("zokio-bench ") + ZOKIO_BENCH_VERSION);
   app.add_option("url", o.url_text, "http://host[:port]/path to load")->required();
   app.add_option("-c,--connections", o.connections, "Concurrent connections (default 10)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));

@@ -115,6 +115,11 @@ void print_text_report(std::FILE* out, const Options& o, const RunResult& r) {
   }
   std::fprintf(out, "  success rate   %.2f%%  (%s of %s requests answered 2xx/3xx)\n",
                f.success_rate * 100, grouped(t.successes).c_str(), grouped(f.attempted).c_str());
+  // Responses by status class, as h2load prints them (other: 1xx as final, or out of range).
+  std::fprintf(out, "  status         2xx %s, 3xx %s, 4xx %s, 5xx %s, other %s\n",
+               grouped(t.status_classes[2]).c_str(), grouped(t.status_classes[3]).c_str(),
+               grouped(t.status_classes[4]).c_str(), grouped(t.status_classes[5]).c_str(),
+               grouped(t.status_classes[0] + t.status_classes[1]).c_str());
   std::fprintf(out, "  errors         ");
   for (std::size_t i = 0; i < kErrorKinds; ++i) {
     std::fprintf(out, "%s%s %s", i ? ", " : "", std::string(to_string(ErrorKind(i))).c_str(),

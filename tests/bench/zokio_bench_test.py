@@ -8,6 +8,7 @@ at 30 s).
 usage: zokio_bench_test.py ZOKIO_BENCH HELLO_HTTP
 """
 import json
+import re
 import os
 import resource
 import signal
@@ -176,6 +177,12 @@ try:
     check("the text report names the figures", text.returncode == 0 and all(
         w in text.stdout for w in ("requests/s", "latency", "p99.9", "success rate", "errors")),
         text.stdout + text.stderr)
+    text = bench(url + "/missing", "-n", "40", "-c", "2")
+    check("the text report breaks answers down by status class, as h2load does",
+          "status         2xx 0, 3xx 0, 4xx 40, 5xx 0, other 0" in text.stdout, text.stdout)
+    version = bench("--version")
+    check("--version names the program and its version", version.returncode == 0 and
+          re.fullmatch(r"zokio-bench \d+\.\d+\.\d+\n", version.stdout), repr(version.stdout))
 finally:
     server.kill()
     server.wait()
