@@ -30,6 +30,8 @@ import time
 import urllib.error
 import urllib.request
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 SKIP = 77
 HARD_LIMIT_S = 60
 CHROMIUM = os.environ.get("ZOKIO_CHROMIUM", "/usr/bin/chromium")
@@ -106,9 +108,9 @@ def wait_until(what, predicate, timeout, interval=0.2):
 class Server:
     """The server under test, its stderr collected by a thread."""
 
-    def __init__(self, path):
+    def __init__(self, path, *extra):
         cmd = [path] if not path.endswith(".py") else [sys.executable, path]
-        cmd += ["--host", "127.0.0.1", "--port", "0", "--workers", "2"]
+        cmd += ["--host", "127.0.0.1", "--port", "0", "--workers", "2", *extra]
         log("starting " + " ".join(cmd))
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, start_new_session=True)
@@ -404,6 +406,55 @@ def run(server_path, screenshot, cleanup, diag):
 
     st = wait_until("the dashboard to show 'disconnected'", disconnected, 8)
     log(f"dashboard state: {st['stateText']!r}")
+
+    check_big_numbers(wd, server_path, tmp, cleanup, read)
+
+
+# Every figure of /api/stats at 10^12 - 1 (13 digits with separators): no value may spill out of
+# its cell onto its neighbour (once, 2xx was drawn over 3xx at 1280 px from 7 digits on).
+BIG = 999_999_999_999
+OVERFLOW_JS = """
+const bad = [];
+for (const el of document.querySelectorAll('.figures .value, .card .num, .card .sub span')) {
+  const text = document.createRange();  // the text's own extent, not its block's
+  text.selectNodeContents(el);
+  const r = text.getBoundingClientRect(), cell = el.closest('.figures > div, .card').getBoundingClientRect();
+  if (r.width === 0) continue;
+  if (r.left < cell.left - 0.5 || r.right > cell.right + 0.5) bad.push(`#${el.id}: ${el.textContent}`);
+}
+return bad;
+"""
+
+
+def check_big_numbers(wd, server_path, tmp, cleanup, read):
+    site = os.path.join(tmp, "site")
+    shutil.copytree(os.path.join(REPO, "site"), site)
+    big = {"uptime_seconds": BIG, "io_backend": "io_uring", "workers": 2, "draining": False,
+           "total_connections": BIG, "active_connections": BIG, "total_requests": BIG,
+           "requests_per_second": {"1s": BIG, "10s": BIG, "60s": BIG},
+           "bytes_in": BIG, "bytes_out": BIG,
+           "responses": {c: BIG for c in ("1xx", "2xx", "3xx", "4xx", "5xx")},
+           "latency_us": {"p50": BIG, "p90": BIG, "p99": BIG, "p999": BIG, "mean": BIG},
+           "parse_errors": BIG, "timeouts": BIG, "handler_errors": BIG,
+           "per_worker": [{"worker": i, "active_connections": BIG, "total_connections": BIG,
+                           "total_requests": BIG, "bytes_in": BIG, "bytes_out": BIG}
+                          for i in range(2)]}
+    with open(os.path.join(site, "big-stats.json"), "w") as f:
+        json.dump(big, f)
+    server = Server(server_path, "--root", site)
+    cleanup.append(server.stop)
+    base = server.wait_listening(10)
+    wd.navigate(base + "/dashboard?stats=/big-stats.json")
+
+    def live():
+        s = read()
+        return s if s["state"] == "live" and number(s["figures"]["status-2xx"]) else None
+    wait_until("the dashboard to show the big figures", live, 10)
+    bad = wd.execute(OVERFLOW_JS)
+    if bad:
+        raise Failure("figures spill out of their cells at 1280 px: " + "; ".join(bad))
+    log("figures of 13 digits stay in their cells at 1280 px")
+    server.stop()
 
 
 def print_diagnostics(diag, n=25):
