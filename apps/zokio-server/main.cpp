@@ -113,7 +113,13 @@ Task<int> serve(App& app, http::Server& server, http::AccessLog* access_log) {
   int rc = 0;
   try {
     co_await running;
-    log(Level::kInfo, "drained; exiting");
+    if (const std::size_t aborted = server.aborted_in_flight()) {
+      log(Level::kError, "drain deadline reached: " + std::to_string(aborted) +
+                             " connection(s) with a request in flight aborted; exiting 1");
+      rc = 1;
+    } else {
+      log(Level::kInfo, "drained; exiting");
+    }
   } catch (const std::system_error& e) {
     if (e.code().value() == EADDRINUSE && !app.options.reuse_port) {
       const auto& o = app.options;
@@ -132,12 +138,40 @@ Task<int> serve(App& app, http::Server& server, http::AccessLog* access_log) {
   co_return rc;
 }
 
-// Waits for signals on its own thread (they are blocked everywhere else).
+// Waits for signals on its own thread (they are blocked everywhere else) and drains in phases:
+// (a) on SIGTERM, for --drain-delay, /readyz answers 503 while connections are still accepted
+// and served, every response with Connection: close, so that balancers notice and clients move
+// away; (b) the listeners close; (c) requests in flight finish, up to --drain-timeout; (d) run()
+// returns. SIGINT, and a second signal during (a), skip (a); a signal during (c) exits at once.
 void signal_loop(sigset_t set, App* app, http::Server* server, http::AccessLog* access_log) {
-  int stops = 0;
+  enum class Phase { kServing, kDelaying, kDraining } phase = Phase::kServing;
+  auto delay_end = std::chrono::steady_clock::time_point{};
+  auto start_drain = [&] {
+    log(Level::kInfo, "draining: no new connections; requests in flight have up to " +
+                          std::to_string(app->options.drain_timeout.count()) +
+                          " ms; send a signal again to exit at once");
+    std::lock_guard lock(app->stop_mu);
+    if (app->stopped) return;
+    app->draining.store(true, std::memory_order_release);
+    server->shutdown(app->options.drain_timeout);
+  };
   for (;;) {
     int sig = 0;
-    if (::sigwait(&set, &sig) != 0) continue;
+    if (phase == Phase::kDelaying) {
+      // Wait for the end of phase (a), or for a signal that cuts it short.
+      const auto left = delay_end - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) {
+        phase = Phase::kDraining;
+        start_drain();
+        continue;
+      }
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+      timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+      sig = ::sigtimedwait(&set, nullptr, &ts);
+      if (sig < 0) continue;  // EAGAIN: the delay is over (checked above); EINTR: again
+    } else if (::sigwait(&set, &sig) != 0) {
+      continue;
+    }
     if (sig == SIGHUP) {
       if (access_log) {
         access_log->reopen();
@@ -145,14 +179,21 @@ void signal_loop(sigset_t set, App* app, http::Server* server, http::AccessLog* 
       }
       continue;
     }
-    if (++stops == 1) {
-      log(Level::kInfo, std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") + ": draining (up to " +
-                            std::to_string(app->options.drain_timeout.count()) +
-                            " ms); send it again to exit at once");
-      std::lock_guard lock(app->stop_mu);
-      if (app->stopped) continue;
+    const char* name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+    if (phase == Phase::kServing && sig == SIGTERM && app->options.drain_delay.count() > 0) {
+      phase = Phase::kDelaying;
+      delay_end = std::chrono::steady_clock::now() + app->options.drain_delay;
+      log(Level::kInfo, std::string(name) + ": /readyz answers 503 and connections close after " +
+                            "their response; still accepting for " +
+                            std::to_string(app->options.drain_delay.count()) + " ms");
       app->draining.store(true, std::memory_order_release);
-      server->shutdown(app->options.drain_timeout);
+      server->close_connections_after_response();
+    } else if (phase != Phase::kDraining) {
+      log(Level::kInfo,
+          std::string(name) +
+              (phase == Phase::kDelaying ? ": cutting the drain delay short" : ": no drain delay"));
+      phase = Phase::kDraining;
+      start_drain();
     } else {
       log(Level::kWarn, "second signal: exiting without draining");
       std::fflush(stderr);

@@ -75,10 +75,11 @@ std::string show_ms(std::chrono::milliseconds d) {
 // Longer timeouts would mean "never" and overflow the deadline arithmetic of the clock.
 constexpr std::chrono::hours kMaxDuration{24 * 7};
 
-std::chrono::milliseconds duration_option(const std::string& key, const std::string& v) {
+std::chrono::milliseconds duration_option(const std::string& key, const std::string& v,
+                                          bool zero_ok = false) {
   try {
     auto d = parse_duration(v);
-    if (d.count() <= 0) bad(key, v, "must be longer than zero");
+    if (d.count() < 0 || (d.count() == 0 && !zero_ok)) bad(key, v, "must be longer than zero");
     if (d > kMaxDuration) bad(key, v, "is too long (at most 7 days: 168h)");
     return d;
   } catch (const std::invalid_argument&) {
@@ -216,6 +217,11 @@ const std::vector<OptionSpec>& option_table() {
       {"write_timeout", "Time without progress while sending a response", Kind::kDuration,
        [](const O& o) { return show_ms(o.write_timeout); },
        [](O& o, S v) { o.write_timeout = duration_option("write_timeout", v); }},
+      {"drain_delay",
+       "On SIGTERM: time /readyz answers 503 while connections are still accepted and served "
+       "(each response closes its connection) before the listeners close; 0: none",
+       Kind::kDuration, [](const O& o) { return show_ms(o.drain_delay); },
+       [](O& o, S v) { o.drain_delay = duration_option("drain_delay", v, /*zero_ok=*/true); }},
       {"drain_timeout", "On SIGTERM/SIGINT: time for requests in flight to finish", Kind::kDuration,
        [](const O& o) { return show_ms(o.drain_timeout); },
        [](O& o, S v) { o.drain_timeout = duration_option("drain_timeout", v); }},

@@ -49,6 +49,9 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds drain_timeout{10'000};
+  // Drain phase (a) on SIGTERM: /readyz 503 while still serving. 5 s: a balancer probing every
+  // 2 s that needs two failures notices within it. 0: no phase (a).
+  std::chrono::milliseconds drain_delay{5'000};
 };
 
 // A bad flag, value or config file: main prints the message and exits with status 2.

@@ -111,6 +111,8 @@ class Server:
     def __init__(self, path, *extra):
         cmd = [path] if not path.endswith(".py") else [sys.executable, path]
         cmd += ["--host", "127.0.0.1", "--port", "0", "--workers", "2", *extra]
+        if not path.endswith(".py"):
+            cmd += ["--drain-delay", "0s"]  # disconnected as soon as it is stopped
         log("starting " + " ".join(cmd))
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, start_new_session=True)

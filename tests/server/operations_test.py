@@ -126,6 +126,7 @@ DOCUMENTED_DEFAULTS = {
     "max-requests-per-connection": "0", "backlog": "1024", "max-connections": "0",
     "max-connections-per-client": "0", "reuse-port": "false", "header-timeout": "10s",
     "body-timeout": "30s", "idle-timeout": "60s", "write-timeout": "30s", "drain-timeout": "10s",
+    "drain-delay": "5s",
 }
 
 
@@ -197,6 +198,7 @@ def test_full_config(binary, tmp):
         "max_connections_per_client": "50", "reuse_port": "false", "header_timeout": '"5s"',
         "body_timeout": '"5s"',
         "idle_timeout": '"30s"', "write_timeout": '"10s"', "drain_timeout": '"3s"',
+        "drain_delay": '"0s"',
     }
     check(keys <= set(values), "the full config covers every option --help lists",
           f"missing {sorted(keys - set(values))}")
@@ -721,9 +723,77 @@ def test_drain(binary, tmp):
     check(not missing, "drain: every answered request is in the access log", repr(missing[:10]))
 
 
+def test_drain_phases(binary):
+    """SIGTERM under load with --drain-delay 2s: /readyz turns 503 while requests are still
+    served (each response closing its connection); only then are new connections refused. Every
+    request gets exactly one complete response, or fails before any byte of one arrived."""
+    srv = s.Server(binary, "--drain-timeout", "5s", drain_delay="2s")
+    lock = threading.Lock()
+    first_503 = []  # monotonic time the poller first saw /readyz answer 503
+    failures, truncated, served_after_503, closes = [], [], [0], [0]
+    stop = threading.Event()
+
+    def poller():
+        while not stop.is_set():
+            try:
+                r = s.fetch(srv.port, "GET", "/readyz", timeout=2.0)
+                if r.status == 503 and not first_503:
+                    first_503.append(time.monotonic())
+            except OSError:
+                return  # refused: phase (a) is over
+            time.sleep(0.02)  # the probe's own pace, as a balancer's
+
+    def client(k):
+        c = None
+        for i in range(100000):
+            if stop.is_set():
+                return
+            try:
+                if c is None:
+                    c = s.Conn(srv.port, timeout=5.0)
+                r = c.request("GET", f"/hello?c={k}&i={i}")
+            except (ConnectionRefusedError, ConnectionResetError, BrokenPipeError) as e:
+                with lock:
+                    failures.append((time.monotonic(), repr(e)))
+                return
+            except s.ConnectionClosed as e:
+                with lock:
+                    (truncated if e.received else failures).append((time.monotonic(), repr(e)))
+                c = None
+                continue
+            with lock:
+                if first_503:
+                    served_after_503[0] += 1
+            if r.header("connection", "").lower() == "close":
+                closes[0] += 1
+                c.close()
+                c = None
+    threads = [threading.Thread(target=client, args=(k,), daemon=True) for k in range(4)]
+    threads.append(threading.Thread(target=poller, daemon=True))
+    for t in threads:
+        t.start()
+    check(s.wait_until(lambda: srv.get("/api/stats") and True, 5.0), "drain phases: serving")
+    srv.send_signal(signal.SIGTERM)
+    rc = srv.wait_exit(2 + 5 + 5)
+    stop.set()
+    for t in threads:
+        t.join(10)
+    log(f"  drain phases: exit {rc}; /readyz 503 seen: {bool(first_503)}; "
+        f"{served_after_503[0]} answers after it, {closes[0]} with Connection: close; "
+        f"{len(failures)} failed before a byte, {len(truncated)} cut mid-response")
+    check_eq(rc, 0, "drain phases: exit code")
+    check(first_503, "drain phases: a poller saw /readyz answer 503 during phase (a)")
+    check(served_after_503[0] > 0 and closes[0] > 0,
+          "drain phases: requests were still served, with Connection: close, after the 503")
+    check(not truncated, "drain phases: no response cut after its first byte", repr(truncated))
+    early = [f for f in failures if first_503 and f[0] < first_503[0]]
+    check(not early, "drain phases: no request failed before phase (a) (before the 503)",
+          repr(early))
+
+
 def test_drain_timeout(binary):
-    """A request still in flight when --drain-timeout runs out is aborted and the process exits
-    (0, as documented) within the timeout + 2 s."""
+    """A request still in flight when --drain-timeout runs out is aborted, and the process exits
+    1 within the timeout + 2 s, with a last line that counts what it aborted."""
     srv = s.Server(binary, "--drain-timeout", "1s")
     stuck = srv.conn()
     stuck.send(s.build_request("POST", "/api/echo", {"Content-Length": "1000"}) + b"x")
@@ -734,7 +804,10 @@ def test_drain_timeout(binary):
     rc = srv.wait_exit(1 + 2)
     check(rc is not None, "drain timeout: exits within --drain-timeout 1s + 2 s of SIGTERM")
     log(f"  drain timeout: exit {rc} {time.monotonic() - sent_at:.2f} s after SIGTERM")
-    check_eq(rc, 0, "drain timeout: exit code")
+    check_eq(rc, 1, "drain timeout: exit code 1 when the deadline aborted a request")
+    check(srv.wait_line(r"drain deadline reached: 1 connection\(s\) with a request in flight "
+                        r"aborted", 1.0), "drain timeout: the last line counts what was aborted",
+          repr(srv.lines[-3:]))
     try:
         r = stuck.read_response("POST")
         raise s.TestFailure(f"drain timeout: the stuck request got a response {r!r}")
@@ -829,6 +902,7 @@ def run(binary, argv):
               tmp)
     s.section("graceful drain under keep-alive load", test_drain, binary, tmp)
     s.section("--drain-timeout aborts what is still in flight", test_drain_timeout, binary)
+    s.section("drain phases under load: 503 first, then refusal", test_drain_phases, binary)
     s.section("slow request in flight: drain, /readyz 503, second SIGTERM exits at once",
               test_slow_request_and_second_signal, binary)
     s.section("configuration file with every key; flags win", test_full_config, binary, tmp)

@@ -227,10 +227,12 @@ class Server:
     """One zokio-server process on 127.0.0.1 and a port the kernel picks (or `port`)."""
 
     def __init__(self, binary, *args, workers=2, listen=True, stdout=None, env=None,
-                 preexec_fn=None, timeout=10.0, port=0):
+                 preexec_fn=None, timeout=10.0, port=0, drain_delay="0s"):
         cmd = [binary, "--host", HOST, "--port", str(port)]
         if workers is not None:
             cmd += ["--workers", str(workers)]
+        if drain_delay is not None:  # SIGTERM stops at once unless a test wants phase (a)
+            cmd += ["--drain-delay", drain_delay]
         cmd += [str(a) for a in args]
         self.cmd = cmd
         self.lines = []

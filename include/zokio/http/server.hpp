@@ -127,6 +127,13 @@ class Server {
   // Stops accepting, lets requests in flight finish, closes idle keep-alive connections, and
   // aborts whatever is still open after `grace`. Any thread; idempotent.
   void shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));
+  // The first phase of a drain behind a load balancer: keep accepting and serving, but send
+  // every response with Connection: close, so that clients move to other instances while
+  // health checks notice. Any thread; shutdown() follows.
+  void close_connections_after_response() noexcept;
+  // After run() returned: how many connections with a request in flight the shutdown deadline
+  // aborted (0 when the drain finished everything).
+  std::size_t aborted_in_flight() const noexcept;
 
   // The bound address (with the real port if the configured one was 0), once run() started.
   net::SocketAddr local_address() const;

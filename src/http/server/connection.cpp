@@ -278,7 +278,8 @@ Task<void> Connection::answer(bool& close) {
   ++served_;
   const auto max = st_.config.max_requests_per_connection;
   close = close || !head.keep_alive || resp.closes() ||
-          st_.draining.load(std::memory_order_acquire) || (max != 0 && served_ >= max);
+          st_.draining.load(std::memory_order_acquire) ||
+          st_.closing_connections.load(std::memory_order_relaxed) || (max != 0 && served_ >= max);
   RenderOptions opts;
   opts.head_request = head.method == "HEAD";
   opts.version_minor = head.version_minor;

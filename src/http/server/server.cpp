@@ -92,13 +92,19 @@ std::uint64_t active_connections(const ServerState& st) {
   return n;
 }
 
-void abort_connections(ServerState& st, bool idle_only) {
+// Aborts the idle connections, or all; returns how many busy ones it aborted.
+std::size_t abort_connections(ServerState& st, bool idle_only) {
+  std::size_t busy = 0;
   for (auto& slot : st.slots) {
     std::lock_guard lock(slot->mu);
     for (auto& c : slot->conns) {
-      if (!idle_only || c.idle.load(std::memory_order_acquire)) c.handle.abort();
+      const bool idle = c.idle.load(std::memory_order_acquire);
+      if (idle_only && !idle) continue;
+      if (!idle && !c.handle.is_finished()) ++busy;
+      c.handle.abort();
     }
   }
+  return busy;
 }
 
 // Whether another socket holds `addr` (an explicit port): a bind without SO_REUSEPORT fails
@@ -226,8 +232,16 @@ Task<void> Server::run() {
     abort_connections(*state, /*idle_only=*/true);
     co_await sleep(std::chrono::milliseconds(5));
   }
-  abort_connections(*state, /*idle_only=*/false);
+  state->aborted_in_flight.store(abort_connections(*state, /*idle_only=*/false));
   while (active_connections(*state) > 0) co_await sleep(std::chrono::milliseconds(1));
+}
+
+void Server::close_connections_after_response() noexcept {
+  state_->closing_connections.store(true, std::memory_order_relaxed);
+}
+
+std::size_t Server::aborted_in_flight() const noexcept {
+  return state_->aborted_in_flight.load();
 }
 
 void Server::shutdown(std::chrono::milliseconds grace) {

@@ -55,6 +55,9 @@ struct ServerState {
   std::atomic<bool> started{false};
   std::atomic<bool> slots_ready{false};  // `slots` is built (by run()) and no longer changes
   std::atomic<bool> draining{false};
+  // Drain phase (a): still accepting and serving, but every response closes its connection.
+  std::atomic<bool> closing_connections{false};
+  std::atomic<std::size_t> aborted_in_flight{0};   // busy connections the drain deadline aborted
   std::atomic<std::int64_t> drain_deadline_ns{0};  // steady_clock, set by shutdown()
   Admission admission;
   RateLimit fd_warning{std::chrono::seconds(10)};     // out of descriptors
