@@ -72,7 +72,7 @@ bench-micro: release
 # libFuzzer harnesses of the HTTP parser, FUZZ_SECONDS each, on a copy of the committed corpus
 # (build/fuzz/corpus-work/, which keeps what earlier runs found). Fails if any harness crashes.
 FUZZ_SECONDS ?= 30
-FUZZ_HARNESSES := request_parser response_parser chunked_decoder
+FUZZ_HARNESSES := request_parser response_parser chunked_decoder proxy_header
 fuzz: deps
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS)

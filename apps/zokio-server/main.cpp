@@ -61,6 +61,7 @@ http::ServerConfig server_config(const ServerOptions& o) {
   c.max_connections = o.max_connections;
   c.max_connections_per_client = o.max_connections_per_client;
   c.share_port = o.reuse_port;
+  c.proxy_protocol = o.proxy_protocol;
   c.on_warning = [](std::string_view line) { log(Level::kWarn, line); };
   return c;
 }

@@ -161,6 +161,11 @@ const std::vector<OptionSpec>& option_table() {
        "without it, a port another process listens on is an error",
        Kind::kBool, [](const O& o) { return std::string(o.reuse_port ? "true" : "false"); },
        [](O& o, S v) { o.reuse_port = parse_bool("reuse_port", v); }},
+      {"proxy_protocol",
+       "Every connection starts with a PROXY protocol header (v1 or v2) giving the client's "
+       "address; only behind a proxy that sends it",
+       Kind::kBool, [](const O& o) { return std::string(o.proxy_protocol ? "true" : "false"); },
+       [](O& o, S v) { o.proxy_protocol = parse_bool("proxy_protocol", v); }},
       {"hide_dotfiles", "Answer 404 for files and directories whose name starts with '.'",
        Kind::kBool, [](const O& o) { return std::string(o.hide_dotfiles ? "true" : "false"); },
        [](O& o, S v) { o.hide_dotfiles = parse_bool("hide_dotfiles", v); }},

@@ -22,6 +22,7 @@ using zokio::net::TcpStream;
 using zokio::test::read_replies;
 
 Task<Response> bounds_handler(Request& req) {
+  if (req.path() == "/peer") co_return Response::text(req.peer().to_string());
   if (req.path() == "/echo") {
     auto body = co_await req.body();
     if (!body) co_return Response::text("body error\n", 400);
@@ -153,6 +154,35 @@ TEST_F(ServerBounds, LargeBuffersAreReturnedAfterTheRequest) {
   }(addr_));
   EXPECT_TRUE(eventually([](const auto& st) { return st.buffered_bytes < 64 * 1024; }));
   EXPECT_EQ(server_->stats().connections_active, 1u);
+}
+
+// Behind a proxy that speaks the PROXY protocol, the client address comes from its header; a
+// connection without a valid header is closed unanswered.
+TEST_F(ServerBounds, ProxyProtocolGivesTheClientAddress) {
+  zokio::http::ServerConfig cfg;
+  cfg.proxy_protocol = true;
+  start(cfg);
+  auto ask = [&](std::string prefix) {
+    return rt_.block_on([](SocketAddr addr, std::string data) -> Task<std::string> {
+      auto s = (co_await TcpStream::connect(addr)).value();
+      data += "GET /peer HTTP/1.1\r\nHost: t\r\n\r\n";
+      auto w = co_await s.write_all(data);
+      EXPECT_TRUE(w.ok());
+      auto replies = co_await read_replies(s, 1);
+      co_return replies.empty() ? std::string("<closed>") : replies[0].body;
+    }(addr_, std::move(prefix)));
+  };
+  EXPECT_EQ(ask("PROXY TCP4 203.0.113.7 192.0.2.1 5000 80\r\n"), "203.0.113.7:5000");
+  EXPECT_EQ(ask("PROXY TCP6 2001:db8::7 2001:db8::1 443 80\r\n"), "[2001:db8::7]:443");
+  // v2, PROXY over TCP/IPv4: 198.51.100.9:12345 -> 127.0.0.1:80.
+  const std::string v2(
+      "\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c"
+      "\xc6\x33\x64\x09\x7f\x00\x00\x01\x30\x39\x00\x50",
+      28);
+  EXPECT_EQ(ask(v2), "198.51.100.9:12345");
+  EXPECT_EQ(ask("PROXY UNKNOWN\r\n").substr(0, 10), "127.0.0.1:");  // the connection's own
+  EXPECT_EQ(ask(""), "<closed>");                                   // no header: closed, unanswered
+  EXPECT_EQ(ask("PROXY TCP4 300.0.0.1 192.0.2.1 1 2\r\n"), "<closed>");
 }
 
 }  // namespace

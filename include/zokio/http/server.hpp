@@ -59,6 +59,11 @@ struct ServerConfig {
   // refuses a port another process already listens on, as nginx does; the listeners of this
   // server's own workers share it either way.
   bool share_port = false;
+  // Every connection starts with a PROXY protocol header (v1 or v2, as HAProxy, AWS NLB and
+  // nginx send it): the client address in it becomes Request::peer(). A connection without a
+  // valid header within the header timeout is closed without an answer, as the specification
+  // requires. Turn it on only behind a proxy that sends it: anyone else could claim any address.
+  bool proxy_protocol = false;
   // Most connections open at once; 0: the soft open-file limit less a reserve (1/16 of it, at
   // least 32). A connection over a limit is closed as soon as it is accepted, unread.
   std::size_t max_connections = 0;

@@ -16,6 +16,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "http/parser/proxy_header.hpp"
 #include "http/server/response_writer.hpp"
 #include "http/server/server_state.hpp"
 #include "zokio/net/tcp.hpp"
@@ -25,6 +26,7 @@ namespace zokio::http::detail {
 
 namespace {
 constexpr std::size_t kInitialBuffer = 4096;
+static_assert(kMaxProxyHeader <= kInitialBuffer, "a PROXY header fits the first buffer");
 constexpr std::size_t kFlushThreshold = 256 * 1024;  // flush mid-batch beyond this
 constexpr std::uint64_t kMaxDrain = 64 * 1024;       // unread body we read and discard
 constexpr std::size_t kScratch = 16 * 1024;
@@ -68,6 +70,9 @@ class Connection {
   Task<bool> flush();
   Task<bool> write_all(std::string_view data);
   Task<void> linger_close();
+  // Reads and removes the PROXY protocol header, taking the client address from it; false if
+  // none came (invalid, too slow, or the peer left).
+  Task<bool> read_proxy_header();
   Task<bool> send_continue_if_expected();
   Task<std::error_code> start_body_read();
   // Reads body bytes into [p, p+n) within the body timeout, which restarts with every read
@@ -153,6 +158,10 @@ Task<void> Connection::run() {
   WorkerStats& stats = slot_.stats;
   in_.resize(kInitialBuffer);
   head_deadline_ = Clock::now() + st_.config.timeouts.header;
+  if (st_.config.proxy_protocol) {
+    const bool proxied = co_await read_proxy_header();
+    if (!proxied) co_return;
+  }
   for (;;) {
     bool close = false;
     while (!close && start_ < len_) {
@@ -415,6 +424,43 @@ Task<std::optional<IoResult<std::size_t>>> Connection::read_body_bytes(char* p, 
     co_return std::nullopt;
   }
   co_return r;
+}
+
+Task<bool> Connection::read_proxy_header() {
+  for (;;) {
+    const auto parsed = detail::parse_proxy_header(std::string_view(in_.data(), len_));
+    if (parsed.status == ProxyStatus::kInvalid) {
+      slot_.stats.parse_errors.fetch_add(1, std::memory_order_relaxed);
+      co_return false;
+    }
+    if (parsed.status == ProxyStatus::kDone) {
+      const ProxySource& src = parsed.source;
+      if (src.known) {
+        if (src.v6) {
+          in6_addr a{};
+          std::memcpy(&a, src.addr.data(), 16);
+          peer_ = net::SocketAddr(net::IpAddr(a), src.port);
+        } else {
+          in_addr a{};
+          std::memcpy(&a, src.addr.data(), 4);
+          peer_ = net::SocketAddr(net::IpAddr(a), src.port);
+        }
+      }
+      start_ = parsed.consumed;
+      co_return true;
+    }
+    if (len_ == in_.size()) co_return false;  // kMaxProxyHeader < the buffer: cannot happen
+    auto got = co_await stream_.read(in_.data() + len_, in_.size() - len_, head_deadline_);
+    if (!got || *got == 0) {
+      if (!got && got.error() == std::errc::timed_out) {
+        slot_.stats.timeouts.fetch_add(1, std::memory_order_relaxed);
+      }
+      co_return false;
+    }
+    len_ += *got;
+    last_read_at_ = first_byte_at_ = Clock::now();
+    slot_.stats.bytes_in.fetch_add(*got, std::memory_order_relaxed);
+  }
 }
 
 // Closing a socket with unread input makes the kernel send a reset, which can destroy the
