@@ -2,6 +2,7 @@
 // then the static site as the fallback), wraps it in the access log and gzip middleware, and
 // serves until SIGTERM or SIGINT, which drain it gracefully; a second signal exits at once.
 // SIGHUP reopens the access log.
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -215,6 +216,11 @@ int main(int argc, char** argv) {
   }
   set_log_level(opts.log_level);
   raise_open_file_limit();
+  // Request bodies and large responses take buffers of up to max_body_bytes. glibc raises its
+  // mmap threshold after such a buffer is freed, and then keeps the next ones in its heap for
+  // good: 20 echoes of 8 MiB left 190 MB resident. A fixed threshold sends every buffer of
+  // 256 KiB or more back to the system when it is freed.
+  ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
   // Every thread the runtime starts inherits this mask, so only signal_loop sees the signals.
   sigset_t signals;

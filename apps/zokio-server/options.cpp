@@ -369,9 +369,12 @@ bool parse_options(int argc, char** argv, ServerOptions& out) {
     app.exit(e);
     return false;
   } catch (const CLI::ArgumentMismatch& e) {
-    // CLI11 says "--port: 1 required  missing" for a flag given without its value.
+    // CLI11 says "--port: 1 required  missing" for a flag given without its value, and
+    // "--port: At Most 1 required but received 2" for one given twice.
     const std::string what = e.what();
-    throw UsageError(what.substr(0, what.find(':')) + ": needs a value");
+    const std::string flag = what.substr(0, what.find(':'));
+    throw UsageError(flag + (what.find("missing") != std::string::npos ? ": needs a value"
+                                                                       : ": given more than once"));
   } catch (const CLI::ParseError& e) {
     throw UsageError(e.what());
   }

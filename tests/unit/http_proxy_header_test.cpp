@@ -46,14 +46,14 @@ TEST(ProxyHeader, Version1) {
   EXPECT_TRUE(r.source.known && r.source.v6 && r.source.addr[3] == 0xb8 && r.source.port == 65535);
   expect_whole("PROXY UNKNOWN\r\n");
   EXPECT_FALSE(parse_proxy_header("PROXY UNKNOWN ffff::1 ::1 1 2\r\n").source.known);
-  for (const char* bad : {"PROXY TCP4 203.0.113.7 192.0.2.1 5000\r\n",
-                          "PROXY TCP4 2001:db8::1 192.0.2.1 5000 80\r\n",
-                          "PROXY TCP6 203.0.113.7 192.0.2.1 5000 80\r\n",
-                          "PROXY TCP4 203.0.113.7 192.0.2.1 70000 80\r\n",
-                          "PROXY TCP4 203.0.113.7 192.0.2.1 05000 80\r\n",
-                          "PROXY TCP4 203.0.113.7 192.0.2.1 5000 80 x\r\n",
-                          "PROXY UDP4 203.0.113.7 192.0.2.1 5000 80\r\n", "PROXY \r\n",
-                          "GET / HTTP/1.1\r\n", "proxy TCP4 1.2.3.4 1.2.3.4 1 2\r\n"}) {
+  for (const char* bad :
+       {"PROXY TCP4 203.0.113.7 192.0.2.1 5000\r\n", "PROXY TCP4 2001:db8::1 192.0.2.1 5000 80\r\n",
+        "PROXY TCP6 203.0.113.7 192.0.2.1 5000 80\r\n",
+        "PROXY TCP4 203.0.113.7 192.0.2.1 70000 80\r\n",
+        "PROXY TCP4 203.0.113.7 192.0.2.1 05000 80\r\n",
+        "PROXY TCP4 203.0.113.7 192.0.2.1 5000 80 x\r\n",
+        "PROXY UDP4 203.0.113.7 192.0.2.1 5000 80\r\n", "PROXY \r\n", "GET / HTTP/1.1\r\n",
+        "proxy TCP4 1.2.3.4 1.2.3.4 1 2\r\n"}) {
     EXPECT_EQ(parse_proxy_header(bad).status, ProxyStatus::kInvalid) << bad;
   }
   // A line longer than the specification's 107 bytes never completes.
@@ -81,12 +81,10 @@ TEST(ProxyHeader, Version2) {
   expect_whole(v2(0x20, 0x00, ""));
   EXPECT_FALSE(parse_proxy_header(v2(0x20, 0x11, inet)).source.known);
   EXPECT_FALSE(parse_proxy_header(v2(0x21, 0x00, "")).source.known);
-  for (const std::string& bad :
-       {v2(0x11, 0x11, inet), v2(0x22, 0x11, inet), v2(0x21, 0x41, inet),
-        v2(0x21, 0x11, inet.substr(0, 8)), v2(0x21, 0x21, inet),
-        v2(0x21, 0x11, inet + std::string(kMaxProxyHeader, 'x'))}) {
-    EXPECT_EQ(parse_proxy_header(bad).status, ProxyStatus::kInvalid)
-        << testing::PrintToString(bad);
+  for (const std::string& bad : {v2(0x11, 0x11, inet), v2(0x22, 0x11, inet), v2(0x21, 0x41, inet),
+                                 v2(0x21, 0x11, inet.substr(0, 8)), v2(0x21, 0x21, inet),
+                                 v2(0x21, 0x11, inet + std::string(kMaxProxyHeader, 'x'))}) {
+    EXPECT_EQ(parse_proxy_header(bad).status, ProxyStatus::kInvalid) << testing::PrintToString(bad);
   }
 }
 

@@ -172,6 +172,7 @@ inline constexpr RequestCase kRequestCases[] = {
     {"GET http://user@x/a HTTP/1.1\r\n" HOST "\r\n"sv, err(E::kBadTarget, kTarget)},
     {"GET http://x%zz/a HTTP/1.1\r\n" HOST "\r\n"sv, err(E::kBadTarget, kTarget)},
     {"GET http://x\"y/a HTTP/1.1\r\n" HOST "\r\n"sv, err(E::kBadTarget, kTarget)},
+    {"GET http://x#y/a HTTP/1.1\r\n" HOST "\r\n"sv, err(E::kBadTarget, kTarget)},
     {"GET /a\x7f HTTP/1.1\r\n" HOST "\r\n"sv, err(E::kBadTarget, kTarget)},
     {"GET /\xc3\xa9 HTTP/1.1\r\n" HOST "\r\n"sv, err(E::kBadTarget, kTarget)},
     {"GET /a\tb HTTP/1.1\r\n" HOST "\r\n"sv, err(E::kBadTarget, kTarget)},

@@ -85,6 +85,7 @@ TEST(ServerOptions, BadValuesAreOneSentence) {
   EXPECT_NE(usage_error({"--bogus"}).find("--bogus"), std::string::npos);
   EXPECT_EQ(usage_error({"--port"}), "--port: needs a value");
   EXPECT_EQ(usage_error({"--cache-control"}), "--cache-control: needs a value");
+  EXPECT_EQ(usage_error({"--port", "0", "--port", "1"}), "--port: given more than once");
 }
 
 TEST(ServerOptions, ConfigFileAndPrecedence) {

@@ -252,6 +252,10 @@ ParseError check_target(std::string_view method, std::string_view target) noexce
   if (authority.empty() || authority.find('@') != std::string_view::npos) {
     return ParseError::kBadTarget;
   }
+  // A fragment is never part of a request-target (RFC 9112 §3.2).
+  if (authority.size() < rest.size() && rest[authority.size()] == '#') {
+    return ParseError::kBadTarget;
+  }
   return valid_host(authority, false) ? ParseError::kNone : ParseError::kBadTarget;
 }
 

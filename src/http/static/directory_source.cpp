@@ -82,6 +82,7 @@ class DirectorySource final : public StaticFiles::Source {
   LookupResult lookup(const std::string& rel, bool want_gzip, FileInfo& out) const override {
     int fd = open_beneath(root_fd_, rel);
     if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOMEM) return LookupResult::kUnavailable;
       return errno == ENOENT || errno == ENOTDIR || errno == ENAMETOOLONG
                  ? LookupResult::kMissing
                  : LookupResult::kForbidden;  // EXDEV, ELOOP (escape), EACCES
@@ -175,13 +176,17 @@ class DirectorySource final : public StaticFiles::Source {
       return;
     }
     if (!entry->gzip) {
-      if (entry->gzip_tried) return;  // gzip did not shrink it
+      if (entry->gzip_tried || !out.may_compress) return;  // gzip did not shrink it, or HEAD
+      const std::size_t size = entry->data->size();
+      if (!alive_room(size, 2 * options.gzip_cache_max_total) || !GzipBudget::local().take(size)) {
+        return;  // over the compression budget: the file as it is, this time
+      }
       entry->gzip_tried = true;
       count_compression();
       auto gz = gzip_compress(*entry->data, kGzipLevel);
-      if (!gz || gz->size() >= entry->data->size()) return;
+      if (!gz || gz->size() >= size) return;
       tl_cache.bytes += gz->size();
-      entry->gzip = std::make_shared<const std::string>(std::move(*gz));
+      entry->gzip = counted_copy(std::move(*gz));
     }
     out.has_gzip = true;
     out.gzip.size = entry->gzip->size();
@@ -200,6 +205,12 @@ class DirectorySource final : public StaticFiles::Source {
     GzipCache& cache = GzipCache::local();
     std::shared_ptr<const std::string> ready;
     if (cache.find(key, v, ready) != GzipCache::State::kUnknown) co_return;
+    GzipBudget& budget = GzipBudget::local();
+    if (budget.large_running || !alive_room(v.size, 2 * options.gzip_cache_max_total) ||
+        !budget.take(v.size)) {
+      co_return;  // over the budget: this request gets the file as it is
+    }
+    budget.large_running = true;
     cache.start(key, v);
     // If this task is aborted mid-way, a later request compresses the file instead. The cache is
     // this thread's: a task that is not pinned (connection tasks are) and resumed elsewhere
@@ -209,13 +220,15 @@ class DirectorySource final : public StaticFiles::Source {
       const std::string& key;
       bool finished = false;
       ~Abandon() {
-        if (!finished && &GzipCache::local() == &cache) cache.forget(key);
+        if (&GzipCache::local() != &cache) return;
+        GzipBudget::local().large_running = false;
+        if (!finished) cache.forget(key);
       }
     } abandon{cache, key};
     count_compression();
     auto gz = co_await gzip_file(fd, v.size, kGzipLevel);
     std::shared_ptr<const std::string> kept;
-    if (gz && gz->size() < v.size) kept = std::make_shared<const std::string>(std::move(*gz));
+    if (gz && gz->size() < v.size) kept = counted_copy(std::move(*gz));
     if (&GzipCache::local() == &cache) {
       cache.finish(key, v, std::move(kept), options.gzip_cache_max_total);
     }
@@ -233,7 +246,9 @@ class DirectorySource final : public StaticFiles::Source {
         out.gzip.keep = std::move(gz);
         return;
       case GzipCache::State::kUnknown:
-        out.gzip_deferred = true;
+        // Made by make_gzip() only within the budget (and never for HEAD).
+        out.gzip_deferred = out.may_compress && !GzipBudget::local().large_running &&
+                            alive_room(out.identity.size, 2 * options.gzip_cache_max_total);
         return;
       default:  // being made by another request, or useless: the file as it is
         return;

@@ -24,6 +24,9 @@ struct Representation {
 };
 
 struct FileInfo {
+  // In: false for a request that must not make the server compress (HEAD): an existing gzip
+  // copy is used, none is made.
+  bool may_compress = true;
   std::time_t mtime = 0;
   std::string etag;  // strong: "mtime-size" in hex
   std::string_view type;
@@ -36,7 +39,8 @@ struct FileInfo {
   bool gzip_deferred = false;
 };
 
-enum class LookupResult { kFile, kDirectory, kMissing, kForbidden };
+// kUnavailable: the process is out of file descriptors (or memory) for now.
+enum class LookupResult { kFile, kDirectory, kMissing, kForbidden, kUnavailable };
 
 }  // namespace zokio::http::detail
 

@@ -3,12 +3,56 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 
 #include "http/gzip.hpp"
 #include "zokio/spawn.hpp"
 
 namespace zokio::http::detail {
+
+namespace {
+std::atomic<std::size_t> g_alive{0};
+}  // namespace
+
+GzipBudget& GzipBudget::local() {
+  thread_local GzipBudget budget;
+  return budget;
+}
+
+bool GzipBudget::take(std::size_t input_bytes) noexcept {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  if (last_ns_ != 0) {
+    tokens_ = std::min(static_cast<double>(kGzipBurst),
+                       tokens_ + static_cast<double>(now - last_ns_) * 1e-9 * kGzipRate);
+  }
+  last_ns_ = now;
+  if (tokens_ < static_cast<double>(input_bytes)) return false;
+  tokens_ -= static_cast<double>(input_bytes);
+  return true;
+}
+
+std::shared_ptr<const std::string> counted_copy(std::string gz) {
+  const std::size_t n = gz.size();
+  g_alive.fetch_add(n, std::memory_order_relaxed);
+  return std::shared_ptr<const std::string>(new std::string(std::move(gz)),
+                                            [n](const std::string* s) {
+                                              g_alive.fetch_sub(n, std::memory_order_relaxed);
+                                              delete s;
+                                            });
+}
+
+bool alive_room(std::size_t bytes, std::size_t limit) noexcept {
+  return g_alive.load(std::memory_order_relaxed) + bytes <= limit;
+}
+
+std::size_t gzip_alive_bytes() noexcept {
+  return g_alive.load(std::memory_order_relaxed);
+}
 
 GzipCache& GzipCache::local() {
   thread_local GzipCache cache;

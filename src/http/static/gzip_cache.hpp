@@ -52,6 +52,31 @@ class GzipCache {
   std::size_t bytes_ = 0;
 };
 
+// What compression may cost, whatever clients ask for: each worker compresses at most
+// kGzipRate bytes of input per second (bursts of kGzipBurst) and one large file at a time, and
+// the gzip copies alive in the process (cached, or held by responses still being sent after the
+// cache let them go) stay under a bound. Over any of these, files are sent as they are.
+inline constexpr std::size_t kGzipRate = 4 * 1024 * 1024;
+inline constexpr std::size_t kGzipBurst = 8 * 1024 * 1024;
+
+class GzipBudget {
+ public:
+  static GzipBudget& local();  // this thread's
+  // Takes `input_bytes` of compression from the bucket; false (nothing taken) if not there.
+  bool take(std::size_t input_bytes) noexcept;
+  bool large_running = false;  // a large file is being compressed on this worker
+
+ private:
+  double tokens_ = static_cast<double>(kGzipBurst);
+  std::int64_t last_ns_ = 0;
+};
+
+// A gzip copy whose bytes count as alive until its last holder lets it go.
+std::shared_ptr<const std::string> counted_copy(std::string gz);
+// Whether `bytes` more of alive copies stay within `limit`.
+bool alive_room(std::size_t bytes, std::size_t limit) noexcept;
+std::size_t gzip_alive_bytes() noexcept;
+
 // The gzip of bytes [0, size) of `fd`, read and compressed 64 KiB at a time with a yield to the
 // scheduler after each piece; nullopt if a read failed or the file shrank.
 Task<std::optional<std::string>> gzip_file(int fd, std::uint64_t size, int level);

@@ -159,6 +159,7 @@ std::optional<Response> serve_now(const StaticFiles::Source& src, Request& req,
   // Only for a client that takes gzip: nobody else makes the server compress.
   const bool want_gzip = wants_gzip(req, opts);
   FileInfo info;
+  info.may_compress = method == "GET";  // HEAD uses a copy that exists, never makes one
   std::string found_rel = path.rel;
   LookupResult found = src.lookup(found_rel, want_gzip, info);
   if (found == LookupResult::kMissing && opts.html_fallback && !path.trailing_slash &&
@@ -189,6 +190,12 @@ std::optional<Response> serve_now(const StaticFiles::Source& src, Request& req,
       return respond(req, info, opts);
     case LookupResult::kForbidden:
       return plain(403, "forbidden");
+    case LookupResult::kUnavailable: {
+      // Out of descriptors: the file exists, the server cannot open it now. Not a 403.
+      Response r = plain(503, "service unavailable: out of file descriptors");
+      r.header("Retry-After", "1");
+      return r;
+    }
     default:
       return plain(404, "not found");
   }
