@@ -63,6 +63,14 @@ http::ServerConfig server_config(const ServerOptions& o) {
   c.max_connections_per_client = o.max_connections_per_client;
   c.share_port = o.reuse_port;
   c.proxy_protocol = o.proxy_protocol;
+  for (std::size_t at = 0; at < o.trusted_proxies.size();) {
+    const auto comma = std::min(o.trusted_proxies.find(',', at), o.trusted_proxies.size());
+    std::string net = o.trusted_proxies.substr(at, comma - at);
+    net.erase(0, net.find_first_not_of(' '));
+    net.erase(net.find_last_not_of(' ') + 1);
+    if (!net.empty()) c.trusted_proxies.push_back(std::move(net));
+    at = comma + 1;
+  }
   c.on_warning = [](std::string_view line) { log(Level::kWarn, line); };
   return c;
 }
@@ -290,7 +298,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   app.io_backend = rt->io_backend() == IoBackend::kUring ? "io_uring" : "epoll";
-  log(Level::kInfo, "I/O backend " + app.io_backend + " (from " + io_reason + ")");
   app.workers = rt->worker_count();
 
   http::Router router;
@@ -301,7 +308,16 @@ int main(int argc, char** argv) {
 
   http::ServerConfig config = server_config(opts);
   if (access_log) config.on_rejected = access_log->rejected();
-  http::Server server(std::move(config), router.handler());
+  std::unique_ptr<http::Server> server_owner;
+  try {
+    server_owner = std::make_unique<http::Server>(std::move(config), router.handler());
+  } catch (const std::invalid_argument& e) {  // a trusted proxy that is not an address
+    std::fprintf(stderr, "zokio-server: --trusted-proxies: %s\n", e.what());
+    return 2;
+  }
+  http::Server& server = *server_owner;
+  // Said once the configuration is known to be good: a bad value gets its one line alone.
+  log(Level::kInfo, "I/O backend " + app.io_backend + " (from " + io_reason + ")");
   app.server.store(&server, std::memory_order_release);
 
   std::thread(signal_loop, signals, &app, &server, access_log.get()).detach();

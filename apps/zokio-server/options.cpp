@@ -166,6 +166,11 @@ const std::vector<OptionSpec>& option_table() {
        "address; only behind a proxy that sends it",
        Kind::kBool, [](const O& o) { return std::string(o.proxy_protocol ? "true" : "false"); },
        [](O& o, S v) { o.proxy_protocol = parse_bool("proxy_protocol", v); }},
+      {"trusted_proxies",
+       "Proxies whose X-Forwarded-For / Forwarded headers name the client: comma-separated "
+       "addresses or networks, e.g. 10.0.0.0/8,fd00::/8 (default: none)",
+       Kind::kText, [](const O& o) { return o.trusted_proxies; },
+       [](O& o, S v) { o.trusted_proxies = v; }},
       {"hide_dotfiles", "Answer 404 for files and directories whose name starts with '.'",
        Kind::kBool, [](const O& o) { return std::string(o.hide_dotfiles ? "true" : "false"); },
        [](O& o, S v) { o.hide_dotfiles = parse_bool("hide_dotfiles", v); }},

@@ -44,6 +44,7 @@ struct ServerOptions {
   std::size_t max_connections_per_client = 0;  // 0: no limit
   bool reuse_port = false;                     // share the port with other processes
   bool proxy_protocol = false;                 // connections start with a PROXY header
+  std::string trusted_proxies;                 // comma-separated addresses or networks; empty: none
 
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};

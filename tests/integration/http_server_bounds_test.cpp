@@ -185,4 +185,43 @@ TEST_F(ServerBounds, ProxyProtocolGivesTheClientAddress) {
   EXPECT_EQ(ask("PROXY TCP4 300.0.0.1 192.0.2.1 1 2\r\n"), "<closed>");
 }
 
+// X-Forwarded-For / Forwarded name the client only for a connection from a trusted proxy.
+TEST_F(ServerBounds, ForwardedHeadersFromTrustedProxiesOnly) {
+  auto ask = [&](std::string headers) {
+    return rt_.block_on([](SocketAddr addr, std::string h) -> Task<std::string> {
+      auto s = (co_await TcpStream::connect(addr)).value();
+      auto w = co_await s.write_all("GET /peer HTTP/1.1\r\nHost: t\r\n" + h + "\r\n");
+      EXPECT_TRUE(w.ok());
+      auto replies = co_await read_replies(s, 1);
+      co_return replies.empty() ? std::string("<closed>") : replies[0].body;
+    }(addr_, std::move(headers)));
+  };
+  zokio::http::ServerConfig cfg;
+  cfg.trusted_proxies = {"127.0.0.0/8"};
+  start(cfg);
+  EXPECT_EQ(ask("X-Forwarded-For: 203.0.113.9\r\n"), "203.0.113.9:0");
+  EXPECT_EQ(ask("X-Forwarded-For: 6.6.6.6, 198.51.100.4\r\n"), "198.51.100.4:0");
+  EXPECT_EQ(ask("Forwarded: for=\"[2001:db8::7]:4711\"\r\n"), "[2001:db8::7]:4711");
+  EXPECT_EQ(ask("X-Forwarded-For: nonsense\r\n").substr(0, 10), "127.0.0.1:");
+  EXPECT_EQ(ask("").substr(0, 10), "127.0.0.1:");
+}
+
+TEST_F(ServerBounds, ForwardedHeadersFromOthersAreIgnored) {
+  zokio::http::ServerConfig cfg;
+  cfg.trusted_proxies = {"10.0.0.0/8"};  // not this test's loopback client
+  start(cfg);
+  auto body = rt_.block_on([](SocketAddr addr) -> Task<std::string> {
+    auto s = (co_await TcpStream::connect(addr)).value();
+    auto w = co_await s.write_all(
+        "GET /peer HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n");
+    EXPECT_TRUE(w.ok());
+    auto replies = co_await read_replies(s, 1);
+    co_return replies.empty() ? std::string() : replies[0].body;
+  }(addr_));
+  EXPECT_EQ(body.substr(0, 10), "127.0.0.1:");
+  zokio::http::ServerConfig bad;
+  bad.trusted_proxies = {"not-a-network"};
+  EXPECT_THROW(zokio::http::Server(bad, bounds_handler), std::invalid_argument);
+}
+
 }  // namespace

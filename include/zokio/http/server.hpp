@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -64,6 +65,11 @@ struct ServerConfig {
   // valid header within the header timeout is closed without an answer, as the specification
   // requires. Turn it on only behind a proxy that sends it: anyone else could claim any address.
   bool proxy_protocol = false;
+  // Proxies whose X-Forwarded-For / Forwarded (RFC 7239) headers are believed: addresses or
+  // networks ("10.0.0.0/8", "fd00::/8"). For a connection from one of them, Request::peer() is
+  // the right-most address in those headers that is not itself a trusted proxy. Empty: the
+  // headers are ignored. A malformed entry makes the Server constructor throw.
+  std::vector<std::string> trusted_proxies;
   // Most connections open at once; 0: the soft open-file limit less a reserve (1/16 of it, at
   // least 32). A connection over a limit is closed as soon as it is accepted, unread.
   std::size_t max_connections = 0;

@@ -148,6 +148,7 @@ class Connection {
   bool chunked_out_ = false;
   bool stream_failed_ = false;
 
+  bool peer_trusted_ = false;   // the peer is a trusted proxy (ServerConfig::trusted_proxies)
   std::int64_t accounted_ = 0;  // what account() last added to buffered_bytes
   std::size_t sending_ = 0;     // a large response body being written from the response
 
@@ -167,6 +168,7 @@ Task<void> Connection::run() {
     const bool proxied = co_await read_proxy_header();
     if (!proxied) co_return;
   }
+  peer_trusted_ = !st_.trusted.empty() && st_.trusted.contains(peer_.ip());
   for (;;) {
     bool close = false;
     while (!close && start_ < len_) {
@@ -261,6 +263,12 @@ Task<void> Connection::answer(bool& close) {
   body_view_ = {};
   if (framing_ == BodyFraming::kChunked) chunked_.reset();
   req_.peer_ = peer_;
+  if (peer_trusted_) {  // behind a trusted proxy: the client it names
+    if (auto client = forwarded_client(head.header("forwarded"), head.header("x-forwarded-for"),
+                                       st_.trusted)) {
+      req_.peer_ = *client;
+    }
+  }
   req_.conn_ = this;
   const auto started = first_byte_at_;
   // A pipelined request behind this one arrived at the latest with the last read.

@@ -160,9 +160,9 @@ std::uint64_t LatencyHistogram::percentile(double q) const noexcept {
   return upper_bound_of(kBuckets - 1);
 }
 
-Server::Server(ServerConfig config, Handler handler) : state_(std::make_shared<ServerState>()) {
+Server::Server(ServerConfig config, Handler handler)
+    : state_(std::make_shared<ServerState>(std::move(config))) {
   if (!handler) throw std::invalid_argument("zokio: http::Server needs a handler");
-  state_->config = std::move(config);
   state_->handler = std::move(handler);
   const std::size_t cap = state_->config.max_connections;
   state_->admission.configure(cap != 0 ? cap : detail::default_max_connections(),

@@ -12,6 +12,7 @@
 
 #include "http/rate_limit.hpp"
 #include "http/server/admission.hpp"
+#include "http/server/forwarded.hpp"
 #include "zokio/http/server.hpp"
 #include "zokio/net/tcp.hpp"
 #include "zokio/spawn.hpp"
@@ -49,7 +50,9 @@ struct WorkerSlot {
 };
 
 struct ServerState {
+  explicit ServerState(ServerConfig c) : config(std::move(c)), trusted(config.trusted_proxies) {}
   ServerConfig config;
+  TrustedProxies trusted;
   Handler handler;
   std::vector<std::unique_ptr<WorkerSlot>> slots;
   std::atomic<bool> started{false};
