@@ -9,20 +9,16 @@ namespace zokio::http {
 
 namespace {
 
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using detail::trim_ows;
 
 // The weight of one Accept-Encoding element ("gzip;q=0.5"): 0 when q is 0 (or malformed).
 bool positive_weight(std::string_view params) noexcept {
   while (!params.empty()) {
     auto semi = params.find(';');
-    std::string_view p = trim(params.substr(0, semi));
+    std::string_view p = trim_ows(params.substr(0, semi));
     params = semi == std::string_view::npos ? std::string_view{} : params.substr(semi + 1);
     if (p.size() < 2 || (p[0] != 'q' && p[0] != 'Q') || p[1] != '=') continue;
-    std::string_view v = trim(p.substr(2));
+    std::string_view v = trim_ows(p.substr(2));
     // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ): positive unless all zero.
     for (char c : v) {
       if (c >= '1' && c <= '9') return true;
@@ -36,7 +32,7 @@ bool positive_weight(std::string_view params) noexcept {
 bool lists_token(std::string_view value, std::string_view token) noexcept {
   while (!value.empty()) {
     auto comma = value.find(',');
-    if (detail::iequals(trim(value.substr(0, comma)), token)) return true;
+    if (detail::iequals(trim_ows(value.substr(0, comma)), token)) return true;
     value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
   }
   return false;
@@ -52,7 +48,7 @@ bool accepts_gzip(std::string_view accept_encoding) noexcept {
     accept_encoding =
         comma == std::string_view::npos ? std::string_view{} : accept_encoding.substr(comma + 1);
     auto semi = item.find(';');
-    std::string_view coding = trim(item.substr(0, semi));
+    std::string_view coding = trim_ows(item.substr(0, semi));
     std::string_view params =
         semi == std::string_view::npos ? std::string_view{} : item.substr(semi + 1);
     if (detail::iequals(coding, "gzip") || detail::iequals(coding, "x-gzip")) {
@@ -67,7 +63,7 @@ bool accepts_gzip(std::string_view accept_encoding) noexcept {
 
 bool compressible_type(std::string_view type) noexcept {
   type = type.substr(0, type.find(';'));
-  type = trim(type);
+  type = trim_ows(type);
   auto starts = [&](std::string_view p) {
     return type.size() >= p.size() && detail::iequals(type.substr(0, p.size()), p);
   };

@@ -37,6 +37,13 @@ ParseError finish_request(HeadState& st) noexcept;
 ParseError finish_response(HeadState& st, bool request_was_head) noexcept;
 
 using http::iequals;  // (parser.hpp)
+
+// A field value or list element without the optional whitespace around it (RFC 9110 §5.6.3).
+inline std::string_view trim_ows(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
 std::string_view find_header(std::span<const Header> headers, std::string_view name) noexcept;
 
 }  // namespace zokio::http::detail

@@ -1,5 +1,6 @@
 // X-Forwarded-For and Forwarded from trusted proxies (see forwarded.hpp).
 #include "http/server/forwarded.hpp"
+#include "http/parser/fields.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -9,12 +10,6 @@
 namespace zokio::http::detail {
 
 namespace {
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // The bytes of an address, 4 or 16 of them.
 std::size_t bytes_of(const net::IpAddr& ip, unsigned char out[16]) noexcept {
@@ -64,7 +59,7 @@ std::optional<net::SocketAddr> right_most_untrusted(std::string_view list, NodeO
   while (!list.empty()) {
     const auto comma = list.rfind(',');
     const std::string_view element =
-        trim(comma == std::string_view::npos ? list : list.substr(comma + 1));
+        trim_ows(comma == std::string_view::npos ? list : list.substr(comma + 1));
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(0, comma);
     auto node = node_of(element);
     if (!node) return last;  // malformed: trust what was read to its right, if anything
@@ -78,7 +73,7 @@ std::optional<net::SocketAddr> right_most_untrusted(std::string_view list, NodeO
 std::optional<net::SocketAddr> forwarded_for(std::string_view element) {
   while (!element.empty()) {
     const auto semi = element.find(';');
-    const std::string_view pair = trim(element.substr(0, semi));
+    const std::string_view pair = trim_ows(element.substr(0, semi));
     element = semi == std::string_view::npos ? std::string_view{} : element.substr(semi + 1);
     const auto eq = pair.find('=');
     if (eq == std::string_view::npos) return std::nullopt;
@@ -109,7 +104,8 @@ TrustedProxies::TrustedProxies(const std::vector<std::string>& networks) {
       if (p.empty() || ec != std::errc() || end != p.data() + p.size()) prefix = -1;
     }
     if (!ip || prefix < 0 || prefix > max) {
-      throw std::invalid_argument("'" + text + "' is not an IP address or network (like 10.0.0.0/8)");
+      throw std::invalid_argument("'" + text +
+                                  "' is not an IP address or network (like 10.0.0.0/8)");
     }
     nets_.push_back({*ip, prefix});
   }
@@ -134,10 +130,10 @@ bool TrustedProxies::contains(const net::IpAddr& ip) const noexcept {
 std::optional<net::SocketAddr> forwarded_client(std::string_view forwarded,
                                                 std::string_view x_forwarded_for,
                                                 const TrustedProxies& trusted) {
-  if (!trim(forwarded).empty()) {
+  if (!trim_ows(forwarded).empty()) {
     return right_most_untrusted(forwarded, forwarded_for, trusted);
   }
-  if (!trim(x_forwarded_for).empty()) {
+  if (!trim_ows(x_forwarded_for).empty()) {
     return right_most_untrusted(x_forwarded_for, parse_node, trusted);
   }
   return std::nullopt;

@@ -4,16 +4,12 @@
 #include <charconv>
 
 #include "http/http_date.hpp"
+#include "http/parser/fields.hpp"
 #include "zokio/http/parser.hpp"
 
 namespace zokio::http::detail {
 
 namespace {
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 std::string_view opaque(std::string_view tag) noexcept {
   if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
   return tag;
@@ -35,11 +31,11 @@ bool parse_u64(std::string_view s, std::uint64_t& v) noexcept {
 }  // namespace
 
 bool none_match_hits(std::string_view header, std::string_view etag) noexcept {
-  if (trim(header) == "*") return true;
+  if (trim_ows(header) == "*") return true;
   const std::string_view ours = opaque(etag);
   while (!header.empty()) {
     auto comma = header.find(',');
-    std::string_view tag = trim(header.substr(0, comma));
+    std::string_view tag = trim_ows(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
     if (!tag.empty() && opaque(tag) == ours) return true;
   }
@@ -47,10 +43,10 @@ bool none_match_hits(std::string_view header, std::string_view etag) noexcept {
 }
 
 bool match_holds(std::string_view header, std::string_view etag) noexcept {
-  if (trim(header) == "*") return true;
+  if (trim_ows(header) == "*") return true;
   while (!header.empty()) {
     auto comma = header.find(',');
-    std::string_view tag = trim(header.substr(0, comma));
+    std::string_view tag = trim_ows(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
     if (!tag.empty() && tag.substr(0, 2) != "W/" && tag == etag) return true;
   }
@@ -58,13 +54,13 @@ bool match_holds(std::string_view header, std::string_view etag) noexcept {
 }
 
 RangeVerdict parse_range(std::string_view header, std::uint64_t size, ByteRange& range) noexcept {
-  header = trim(header);
+  header = trim_ows(header);
   if (!iequals(header.substr(0, 6), "bytes=")) return RangeVerdict::kIgnore;
-  std::string_view spec = trim(header.substr(6));
+  std::string_view spec = trim_ows(header.substr(6));
   if (spec.find(',') != std::string_view::npos) return RangeVerdict::kIgnore;
   auto dash = spec.find('-');
   if (dash == std::string_view::npos) return RangeVerdict::kIgnore;
-  std::string_view a = trim(spec.substr(0, dash)), b = trim(spec.substr(dash + 1));
+  std::string_view a = trim_ows(spec.substr(0, dash)), b = trim_ows(spec.substr(dash + 1));
   std::uint64_t first = 0, last = 0;
   if (a.empty()) {  // suffix: the last b bytes
     if (!parse_u64(b, last)) return RangeVerdict::kIgnore;
@@ -87,7 +83,7 @@ RangeVerdict parse_range(std::string_view header, std::uint64_t size, ByteRange&
 }
 
 bool if_range_holds(std::string_view if_range, std::string_view etag, std::time_t mtime) noexcept {
-  if_range = trim(if_range);
+  if_range = trim_ows(if_range);
   if (if_range.empty()) return true;
   if (if_range.front() == '"') return if_range == etag;  // strong comparison
   if (if_range.substr(0, 2) == "W/") return false;
