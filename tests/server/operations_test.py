@@ -795,6 +795,23 @@ def test_drain_phases(binary):
           repr(early))
 
 
+def test_drain_delay_skipped(binary):
+    """SIGINT skips the drain delay; a second SIGTERM during it goes on to the drain (exit 0)."""
+    for first, second in ((signal.SIGINT, None), (signal.SIGTERM, signal.SIGTERM)):
+        srv = s.Server(binary, drain_delay="30s")
+        mark = len(srv.lines)
+        srv.send_signal(first)
+        if second is not None:
+            check(srv.wait_line(r"still accepting for 30000 ms", 5.0, mark),
+                  "SIGTERM with --drain-delay 30s: phase (a) begins")
+            check_eq(srv.get("/readyz").status, 503, "phase (a): /readyz answers 503")
+            check_eq(srv.get("/hello").status, 200, "phase (a): requests are still served")
+            srv.send_signal(second)
+        rc = srv.wait_exit(10.0)
+        what = "SIGINT" if second is None else "a second SIGTERM during the delay"
+        check_eq(rc, 0, f"{what}: drains at once and exits 0, without waiting out the 30 s delay")
+
+
 def test_drain_timeout(binary):
     """A request still in flight when --drain-timeout runs out is aborted, and the process exits
     1 within the timeout + 2 s, with a last line that counts what it aborted."""
@@ -907,6 +924,8 @@ def run(binary, argv):
     s.section("graceful drain under keep-alive load", test_drain, binary, tmp)
     s.section("--drain-timeout aborts what is still in flight", test_drain_timeout, binary)
     s.section("drain phases under load: 503 first, then refusal", test_drain_phases, binary)
+    s.section("drain delay: skipped by SIGINT, cut short by a second SIGTERM",
+              test_drain_delay_skipped, binary)
     s.section("slow request in flight: drain, /readyz 503, second SIGTERM exits at once",
               test_slow_request_and_second_signal, binary)
     s.section("configuration file with every key; flags win", test_full_config, binary, tmp)
