@@ -25,8 +25,10 @@ using detail::ConnEntry;
 using detail::ServerState;
 using detail::WorkerSlot;
 
-void warn(ServerState& st, detail::RateLimit& limit, const std::string& line) {
-  if (st.config.on_warning && limit.due()) st.config.on_warning(line);
+// The line is built only when it is due: a flood over a cap must not cost a string each.
+template <typename MakeLine>
+void warn(ServerState& st, detail::RateLimit& limit, MakeLine make_line) {
+  if (st.config.on_warning && limit.due()) st.config.on_warning(make_line());
 }
 
 // Compared by value: the accept errors are errno values in the generic category.
@@ -44,10 +46,11 @@ Task<void> accept_loop(std::shared_ptr<ServerState> state, net::TcpListener list
       if (out_of_descriptors(accepted.error())) {
         // As nginx does: stop accepting for a while (connections wait in the backlog) rather
         // than spin on the error; closing connections gives descriptors back meanwhile.
-        warn(*state, state->fd_warning,
-             "out of file descriptors (" + accepted.error().message() +
+        warn(*state, state->fd_warning, [&] {
+          return "out of file descriptors (" + accepted.error().message() +
                  "): pausing accept for 100 ms; raise the open-file limit (ulimit -n) or lower "
-                 "max_connections");
+                 "max_connections";
+        });
         co_await sleep(std::chrono::milliseconds(100));
       } else {
         co_await sleep(std::chrono::milliseconds(1));  // a client gone before accept, say
@@ -61,13 +64,14 @@ Task<void> accept_loop(std::shared_ptr<ServerState> state, net::TcpListener list
       // Closed at once, unread: the cheapest answer, and one that holds no buffer and waits on
       // no write for a client that already holds too many connections.
       slot->stats.connections_rejected.fetch_add(1, std::memory_order_relaxed);
-      warn(*state, state->limit_warning,
-           verdict == detail::Admission::Verdict::kOverTotal
-               ? "connection limit reached (max_connections " +
-                     std::to_string(state->admission.max_total()) + "): closing new connections"
-               : "per-client connection limit reached (max_connections_per_client " +
-                     std::to_string(state->config.max_connections_per_client) + ") by " +
-                     client.to_string() + ": closing its new connections");
+      warn(*state, state->limit_warning, [&] {
+        return verdict == detail::Admission::Verdict::kOverTotal
+                   ? "connection limit reached (max_connections " +
+                         std::to_string(state->admission.max_total()) + "): closing new connections"
+                   : "per-client connection limit reached (max_connections_per_client " +
+                         std::to_string(state->config.max_connections_per_client) + ") by " +
+                         client.to_string() + ": closing its new connections";
+      });
       continue;
     }
     std::list<ConnEntry>::iterator it;
