@@ -156,14 +156,17 @@ Task<int> serve(App& app, http::Server& server, http::AccessLog* access_log) {
 void signal_loop(sigset_t set, App* app, http::Server* server, http::AccessLog* access_log) {
   enum class Phase { kServing, kDelaying, kDraining } phase = Phase::kServing;
   auto delay_end = std::chrono::steady_clock::time_point{};
+  // Each phase's log line is written after its state changed, so that whoever waits for the
+  // line (an operator, a test) sees the new behaviour already in force.
   auto start_drain = [&] {
-    log(Level::kInfo, "draining: no new connections; requests in flight have up to " +
-                          std::to_string(app->options.drain_timeout.count()) +
-                          " ms; send a signal again to exit at once");
+    // Under the lock, which main() takes before `app` goes out of scope.
     std::lock_guard lock(app->stop_mu);
     if (app->stopped) return;
     app->draining.store(true, std::memory_order_release);
     server->shutdown(app->options.drain_timeout);
+    log(Level::kInfo, "draining: no new connections; requests in flight have up to " +
+                          std::to_string(app->options.drain_timeout.count()) +
+                          " ms; send a signal again to exit at once");
   };
   for (;;) {
     int sig = 0;
@@ -193,11 +196,11 @@ void signal_loop(sigset_t set, App* app, http::Server* server, http::AccessLog* 
     if (phase == Phase::kServing && sig == SIGTERM && app->options.drain_delay.count() > 0) {
       phase = Phase::kDelaying;
       delay_end = std::chrono::steady_clock::now() + app->options.drain_delay;
+      app->draining.store(true, std::memory_order_release);
+      server->close_connections_after_response();
       log(Level::kInfo, std::string(name) + ": /readyz answers 503 and connections close after " +
                             "their response; still accepting for " +
                             std::to_string(app->options.drain_delay.count()) + " ms");
-      app->draining.store(true, std::memory_order_release);
-      server->close_connections_after_response();
     } else if (phase != Phase::kDraining) {
       log(Level::kInfo,
           std::string(name) +

@@ -135,8 +135,9 @@ class Server {
   // until shutdown() has drained the connections. Run it inside the runtime. Sets SIGPIPE to
   // be ignored unless the program handles it (sendfile cannot suppress it per call).
   Task<void> run();
-  // Stops accepting, lets requests in flight finish, closes idle keep-alive connections, and
-  // aborts whatever is still open after `grace`. Any thread; idempotent.
+  // Stops accepting, lets requests in flight finish, closes idle keep-alive connections (a
+  // request already in their socket is still answered, with Connection: close), and aborts
+  // whatever is still open after `grace`. Any thread; idempotent.
   void shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));
   // The first phase of a drain behind a load balancer: keep accepting and serving, but send
   // every response with Connection: close, so that clients move to other instances while

@@ -57,7 +57,14 @@ class Connection {
         peer_(peer),
         parser_(st.config.limits),
         chunked_(st.config.limits.max_body) {}
-  ~Connection() { slot_.stats.buffered_bytes.fetch_sub(accounted_, std::memory_order_relaxed); }
+  ~Connection() {
+    slot_.stats.buffered_bytes.fetch_sub(accounted_, std::memory_order_relaxed);
+    // Before the socket closes (a member, destroyed after this body): the drain's wake-up must
+    // not reach a descriptor number the kernel may already have given to someone else.
+    std::lock_guard lock(slot_.mu);
+    entry_->idle.store(false, std::memory_order_relaxed);
+    entry_->fd = -1;
+  }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -196,11 +203,17 @@ Task<void> Connection::run() {
       bool sent = co_await flush();
       if (!sent) co_return;
     }
-    if (close || (st_.draining.load(std::memory_order_acquire) && start_ == len_)) {
+    if (close) {
       // A client that asked to close sends nothing more, so closing cannot reset the response
       // on its way (nginx's heuristic too); anyone else may still be sending: linger.
       if (!(client_done_ && start_ == len_)) co_await linger_close();
       co_return;
+    }
+    if (start_ == len_ && st_.draining.load(std::memory_order_acquire)) {
+      // The drain began after this response was rendered to keep the connection open: what
+      // the client already sent is still read and answered (with Connection: close), and the
+      // read below ends at once if nothing came.
+      ::shutdown(stream_.fd(), SHUT_RD);
     }
     compact_and_absorb_pending();
     account();

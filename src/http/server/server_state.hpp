@@ -38,9 +38,14 @@ struct alignas(64) WorkerStats {
 
 struct ConnEntry {
   JoinHandle<void> handle;
-  // Waiting for the next request: shutdown may close it at once. Atomic, so that the connection
-  // flips it around every keep-alive wait without taking the registry lock.
+  // Waiting for the next request: the drain wakes it in band (shutdown(fd, SHUT_RD)), so that a
+  // request already in the socket is still read and answered, and the read ends otherwise.
+  // Atomic, so that the connection flips it around every keep-alive wait without the lock.
   std::atomic<bool> idle{false};
+  // The connection's socket, for that wake-up. Guarded by the worker's `mu`: the connection
+  // clears `idle` under it before its socket closes, so a descriptor seen with `idle` set under
+  // the lock is still this connection's.
+  int fd = -1;
 };
 
 struct WorkerSlot {

@@ -1,0 +1,159 @@
+// http::Server's drain and connections waiting for a request: a request that already sits in
+// the socket of an idle keep-alive connection when the drain begins is read and answered (with
+// Connection: close), not dropped with the connection. Over real loopback sockets, both drivers.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include <zokio/http/server.hpp>
+
+#include "test_support.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using zokio::Task;
+using zokio::http::Request;
+using zokio::http::Response;
+
+// /block holds its worker thread itself (not just its task) until released, so that nothing
+// else on that worker runs: a request sent meanwhile stays unread in its socket.
+std::atomic<bool> g_block_entered{false};
+std::atomic<bool> g_block_released{false};
+
+Task<Response> handler(Request& req) {
+  if (req.path() == "/block") {
+    g_block_entered.store(true);
+    const auto give_up = std::chrono::steady_clock::now() + 20s;  // never hangs the suite
+    while (!g_block_released.load() && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::yield();
+    }
+  }
+  co_return Response::text(std::string(req.path()) + "\n");
+}
+
+// A blocking client socket, every read bounded by a receive timeout.
+class Client {
+ public:
+  explicit Client(const zokio::net::SocketAddr& addr) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    timeval tv{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    connected_ = ::connect(fd_, addr.as_sockaddr(), addr.len()) == 0;
+  }
+  ~Client() { ::close(fd_); }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  bool connected() const { return connected_; }
+  bool send(std::string_view data) {
+    return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+  }
+  // Reads until one whole response (a Content-Length body) is in, or the peer closes.
+  std::string response() {
+    std::string got;
+    char buf[4096];
+    for (;;) {
+      const auto end = got.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        const auto cl = got.find("Content-Length: ");
+        if (cl != std::string::npos && cl < end) {
+          const auto len = std::stoul(got.substr(cl + 16));
+          if (got.size() >= end + 4 + len) return got;
+        }
+      }
+      const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) return got;
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  // 0 at a clean end of stream, -1 (errno set) on a reset or timeout, else the bytes read.
+  ssize_t read_more() {
+    char buf[256];
+    return ::recv(fd_, buf, sizeof(buf), 0);
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+bool wait_for(const std::atomic<bool>& flag) {
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  while (!flag.load()) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+TEST(HttpServerDrain, RequestWaitingOnAnIdleConnectionIsAnswered) {
+  auto rt = zokio::test::make_runtime(1);  // one worker: /block holds every connection
+  zokio::http::ServerConfig cfg;
+  cfg.address = zokio::test::loopback(0);
+  zokio::http::Server server(cfg, handler);
+  auto run = rt.spawn(server.run());
+  rt.block_on([](zokio::http::Server* s) -> Task<void> {
+    while (s->local_address().port() == 0) co_await zokio::sleep(1ms);
+  }(&server));
+  const auto addr = server.local_address();
+  g_block_entered.store(false);
+  g_block_released.store(false);
+
+  Client idle(addr);
+  ASSERT_TRUE(idle.connected());
+  ASSERT_TRUE(idle.send("GET /first HTTP/1.1\r\nHost: t\r\n\r\n"));
+  const std::string first = idle.response();
+  ASSERT_NE(first.find("/first"), std::string::npos) << first;
+  EXPECT_EQ(first.find("Connection: close"), std::string::npos) << first;
+
+  Client busy(addr);
+  ASSERT_TRUE(busy.connected());
+  ASSERT_TRUE(busy.send("GET /block HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(wait_for(g_block_entered));
+  // The worker is held: this request reaches the idle connection's socket and stays unread.
+  ASSERT_TRUE(idle.send("GET /second HTTP/1.1\r\nHost: t\r\n\r\n"));
+  server.shutdown(20s);
+  g_block_released.store(true);
+
+  const std::string blocked = busy.response();
+  EXPECT_NE(blocked.find("/block"), std::string::npos) << blocked;
+  EXPECT_NE(blocked.find("Connection: close"), std::string::npos) << blocked;
+  const std::string second = idle.response();
+  EXPECT_NE(second.find("HTTP/1.1 200"), std::string::npos) << second;
+  EXPECT_NE(second.find("/second"), std::string::npos) << second;
+  EXPECT_NE(second.find("Connection: close"), std::string::npos) << second;
+  EXPECT_EQ(idle.read_more(), 0) << "then a clean end of stream";
+
+  rt.block_on([](zokio::JoinHandle<void> h) -> Task<void> { co_await h; }(std::move(run)));
+  EXPECT_EQ(server.aborted_in_flight(), 0u);
+}
+
+// A keep-alive connection with nothing sent is closed cleanly (end of stream, not a reset),
+// and the drain does not wait for its idle timeout.
+TEST(HttpServerDrain, IdleConnectionEndsCleanlyAndAtOnce) {
+  auto rt = zokio::test::make_runtime(1);
+  zokio::http::ServerConfig cfg;
+  cfg.address = zokio::test::loopback(0);
+  cfg.timeouts.idle = 600s;
+  zokio::http::Server server(cfg, handler);
+  auto run = rt.spawn(server.run());
+  rt.block_on([](zokio::http::Server* s) -> Task<void> {
+    while (s->local_address().port() == 0) co_await zokio::sleep(1ms);
+  }(&server));
+  Client idle(server.local_address());
+  ASSERT_TRUE(idle.connected());
+  ASSERT_TRUE(idle.send("GET /first HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_NE(idle.response().find("/first"), std::string::npos);
+  server.shutdown(60s);
+  EXPECT_EQ(idle.read_more(), 0);
+  rt.block_on([](zokio::JoinHandle<void> h) -> Task<void> { co_await h; }(std::move(run)));
+  EXPECT_EQ(server.aborted_in_flight(), 0u);
+}
+
+}  // namespace
