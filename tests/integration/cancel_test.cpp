@@ -20,9 +20,12 @@ using zokio::net::TcpStream;
 using zokio::test::loopback;
 using zokio::test::open_fd_count;
 
-// Aborts `h` once the task had time to block, and reports whether the join saw the abort.
-Task<bool> abort_and_join(JoinHandle<void> h) {
-  co_await zokio::sleep(20ms);
+// Aborts `h` once its task is blocked in the operation under test, and reports whether the
+// join saw the abort. The task raises `reached` just before that operation; it and this code
+// run on one worker (both pinned there), so once this code sees the flag the task is suspended.
+Task<bool> abort_and_join(JoinHandle<void> h, const std::atomic<bool>& reached) {
+  for (int i = 0; i < 1'000'000 && !reached.load(); ++i) co_await zokio::yield_now();
+  EXPECT_TRUE(reached.load());
   EXPECT_FALSE(h.is_finished());
   h.abort();
   try {
@@ -31,6 +34,13 @@ Task<bool> abort_and_join(JoinHandle<void> h) {
     co_return true;
   }
   co_return false;
+}
+
+// Runs `body` pinned to worker 0, where the tasks it starts with spawn_local run too.
+template <typename Body>
+bool on_worker_0(zokio::Runtime& rt, Body body) {
+  return rt.block_on(
+      [](JoinHandle<bool> h) -> Task<bool> { co_return co_await h; }(rt.spawn_pinned(0, body())));
 }
 
 class Cancel : public ::testing::Test {
@@ -43,58 +53,67 @@ class Cancel : public ::testing::Test {
   zokio::Runtime rt_ = zokio::test::make_runtime();
 };
 
+using Flag = std::shared_ptr<std::atomic<bool>>;
+
 TEST_F(Cancel, DuringAccept) {
-  bool aborted = rt_.block_on([]() -> Task<bool> {
+  EXPECT_TRUE(on_worker_0(rt_, []() -> Task<bool> {
+    auto reached = std::make_shared<std::atomic<bool>>(false);
     auto l = TcpListener::bind(loopback()).value();
-    co_return co_await abort_and_join(zokio::spawn([](TcpListener l) -> Task<void> {
+    auto h = zokio::spawn_local([](TcpListener l, Flag reached) -> Task<void> {
+      reached->store(true);
       (void)co_await l.accept();
       ADD_FAILURE() << "accept returned";
-    }(std::move(l))));
-  }());
-  EXPECT_TRUE(aborted);
+    }(std::move(l), reached));
+    co_return co_await abort_and_join(std::move(h), *reached);
+  }));
 }
 
 TEST_F(Cancel, DuringRead) {
-  bool aborted = rt_.block_on([]() -> Task<bool> {
+  EXPECT_TRUE(on_worker_0(rt_, []() -> Task<bool> {
+    auto reached = std::make_shared<std::atomic<bool>>(false);
     auto l = TcpListener::bind(loopback()).value();
     auto addr = l.local_addr().value();
     auto client = (co_await TcpStream::connect(addr)).value();
     auto server_side = (co_await l.accept()).value();
-    co_return co_await abort_and_join(zokio::spawn([](TcpStream s) -> Task<void> {
+    auto h = zokio::spawn_local([](TcpStream s, Flag reached) -> Task<void> {
       char buf[64];
+      reached->store(true);
       (void)co_await s.read(buf, sizeof(buf));
       ADD_FAILURE() << "read returned";
-    }(std::move(server_side.stream))));
-  }());
-  EXPECT_TRUE(aborted);
+    }(std::move(server_side.stream), reached));
+    co_return co_await abort_and_join(std::move(h), *reached);
+  }));
 }
 
 TEST_F(Cancel, DuringWriteToAPeerThatNeverReads) {
-  bool aborted = rt_.block_on([]() -> Task<bool> {
+  EXPECT_TRUE(on_worker_0(rt_, []() -> Task<bool> {
+    auto reached = std::make_shared<std::atomic<bool>>(false);
     auto l = TcpListener::bind(loopback()).value();
     auto addr = l.local_addr().value();
     auto client = (co_await TcpStream::connect(addr)).value();
     auto server_side = (co_await l.accept()).value();
-    auto writer = zokio::spawn([](TcpStream s) -> Task<void> {
+    auto writer = zokio::spawn_local([](TcpStream s, Flag reached) -> Task<void> {
       std::vector<char> chunk(1 << 20, 'x');
+      reached->store(true);  // from here on, it waits only in writes
       for (;;) {
         auto w = co_await s.write_all(chunk.data(), chunk.size());
         if (!w) co_return;
       }
-    }(std::move(client)));
-    co_return co_await abort_and_join(std::move(writer));
-  }());
-  EXPECT_TRUE(aborted);
+    }(std::move(client), reached));
+    co_return co_await abort_and_join(std::move(writer), *reached);
+  }));
 }
 
 TEST_F(Cancel, DuringSleep) {
-  bool aborted = rt_.block_on([]() -> Task<bool> {
-    co_return co_await abort_and_join(zokio::spawn([]() -> Task<void> {
+  EXPECT_TRUE(on_worker_0(rt_, []() -> Task<bool> {
+    auto reached = std::make_shared<std::atomic<bool>>(false);
+    auto h = zokio::spawn_local([](Flag reached) -> Task<void> {
+      reached->store(true);
       co_await zokio::sleep(1h);
       ADD_FAILURE() << "sleep returned";
-    }()));
-  }());
-  EXPECT_TRUE(aborted);
+    }(reached));
+    co_return co_await abort_and_join(std::move(h), *reached);
+  }));
 }
 
 TEST_F(Cancel, TimeoutCancelsAPendingRead) {

@@ -127,7 +127,9 @@ TEST(PinnedAccept, BackpressureLeavesTheRestInTheBacklog) {
       auto s = co_await TcpStream::connect(addr);
       if (s) v.push_back(std::move(s.value()));
     }
-    co_await zokio::sleep(20ms);
+    // Worker 0 polls its ring between the 1 ms naps of the gate loop, so the armed multishot
+    // takes connections while they arrive, until its queue is full; the rest wait in the
+    // backlog. How many it took when the gate opens varies; that none is lost must not.
     co_return v;
   }(addr));
   EXPECT_EQ(conns.size(), 150u);
@@ -161,8 +163,9 @@ TEST(PinnedAccept, ClosedFromAnotherThread) {
       (void)c2;
       co_return l;
     }(addr, std::move(h)));
-    back.close();  // main thread: posted to worker 1
-    rt.block_on([]() -> Task<void> { co_await zokio::sleep(10ms); }());
+    // Main thread: the cancel is posted to worker 1, which runs it, or drops it unrun if it
+    // stops first; either way everything is freed (the descriptor count below, and LSan).
+    back.close();
     rt.shutdown();
   }
   EXPECT_EQ(zokio::test::open_fd_count(), baseline);
