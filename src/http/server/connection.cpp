@@ -86,6 +86,18 @@ class Connection {
   // none came (invalid, too slow, or the peer left).
   Task<bool> read_proxy_header();
   Task<bool> send_continue_if_expected();
+  // The drain: shuts the socket for reading (once), so that every read returns at once with
+  // what the client already sent, then the end of stream.
+  void shut_reading() noexcept {
+    if (read_shut_) return;
+    read_shut_ = true;
+    ::shutdown(stream_.fd(), SHUT_RD);
+  }
+  // After shut_reading(): takes everything the client already sent (reads return at once now)
+  // before anything more is parsed, so that a request is answered only when it arrived whole.
+  Task<void> take_the_rest();
+  // Whether the request whose head was just parsed has all of its body in the buffer.
+  bool body_buffered() const;
   Task<std::error_code> start_body_read();
   // Reads body bytes into [p, p+n) within the body timeout, which restarts with every read
   // (it measures lack of progress); nullopt on timeout (counted).
@@ -94,7 +106,9 @@ class Connection {
   // Answers a request the engine refuses itself (its handler never runs): renders the error,
   // counts it and tells ServerConfig::on_rejected, with the request line as far as it came.
   void reject(int status, std::string_view reason, int version_minor);
-  void set_idle(bool idle) noexcept { entry_->idle.store(idle, std::memory_order_release); }
+  // Sequentially consistent, as the drain's store of `draining` and its load of `idle`: if the
+  // drain saw this connection idle (and shut its socket), the connection then sees `draining`.
+  void set_idle(bool idle) noexcept { entry_->idle.store(idle, std::memory_order_seq_cst); }
   // Records the latency of one request: from the read that brought its first byte to now, when
   // the last byte of its response was handed to the kernel.
   void record_latency(Clock::time_point first_byte, Clock::time_point now) noexcept {
@@ -136,6 +150,8 @@ class Connection {
   std::string out_;
   std::string pending_;
   bool head_started_ = false;
+  bool read_shut_ = false;  // shut_reading() ran: reads no longer wait
+  bool took_rest_ = false;  // take_the_rest() ran: nothing more will arrive
   // The client asked to close after the last request and sent nothing more: no lingering.
   bool client_done_ = false;
   Clock::time_point head_deadline_{};
@@ -178,7 +194,8 @@ Task<void> Connection::run() {
   peer_trusted_ = !st_.trusted.empty() && st_.trusted.contains(peer_.ip());
   for (;;) {
     bool close = false;
-    while (!close && start_ < len_) {
+    // Once the socket is shut for reading, nothing is parsed before the rest is taken.
+    while (!close && start_ < len_ && (!read_shut_ || took_rest_)) {
       auto status = parser_.parse(std::string_view(in_.data() + start_, len_ - start_), req_.head_);
       if (status == ParseStatus::kIncomplete) break;
       if (status == ParseStatus::kError) {
@@ -196,6 +213,12 @@ Task<void> Connection::run() {
         close = true;
         break;
       }
+      if (took_rest_ && !body_buffered()) {
+        // The drain began while this request was arriving: its body is not all here and no
+        // more will be read. Dropped unanswered, as if it had come a moment later: the client
+        // sees its connection close before any byte of a response, which it may retry.
+        co_return;
+      }
       co_await answer(close);
       compact_and_absorb_pending();
     }
@@ -209,11 +232,14 @@ Task<void> Connection::run() {
       if (!(client_done_ && start_ == len_)) co_await linger_close();
       co_return;
     }
-    if (start_ == len_ && st_.draining.load(std::memory_order_acquire)) {
-      // The drain began after this response was rendered to keep the connection open: what
-      // the client already sent is still read and answered (with Connection: close), and the
-      // read below ends at once if nothing came.
-      ::shutdown(stream_.fd(), SHUT_RD);
+    // Draining (the response before this one was rendered to keep the connection open, or the
+    // drain woke this idle connection): what the client already sent is still answered, with
+    // Connection: close; then the connection closes.
+    if (st_.draining.load(std::memory_order_seq_cst)) shut_reading();
+    if (read_shut_) {
+      if (took_rest_) co_return;  // what remains is a request cut short
+      co_await take_the_rest();
+      continue;
     }
     compact_and_absorb_pending();
     account();
@@ -241,7 +267,12 @@ Task<void> Connection::run() {
     }
     // The hot read: a deadline awaiter, no extra coroutine frame.
     auto got = co_await stream_.read(in_.data() + len_, in_.size() - len_, deadline);
-    if (idle) set_idle(false);
+    if (idle) {
+      set_idle(false);
+      // The drain may have shut the socket while the read ended: from here on, nothing is
+      // parsed before the rest of what the client sent is taken.
+      if (st_.draining.load(std::memory_order_seq_cst)) shut_reading();
+    }
     if (!got && got.error() == std::errc::timed_out) {
       stats.timeouts.fetch_add(1, std::memory_order_relaxed);
       if (!idle) {  // a request started but its head did not arrive in time
@@ -556,6 +587,47 @@ void Connection::reject(int status, std::string_view reason, int version_minor) 
   } catch (...) {
     // A logging hook must not take the connection down with it.
   }
+}
+
+Task<void> Connection::take_the_rest() {
+  compact_and_absorb_pending();
+  // Bounded by the largest request the limits allow, and it grows only with bytes received.
+  const std::size_t cap = max_buffer() + static_cast<std::size_t>(std::min<std::uint64_t>(
+                                             st_.config.limits.max_body, std::size_t{1} << 30));
+  for (;;) {
+    if (len_ == in_.size()) {
+      if (in_.size() >= cap) break;
+      in_.resize(std::min(in_.size() * 2, cap));
+      account();
+    }
+    // Returns at once (the socket is shut for reading); the deadline only guards the rule.
+    auto got = co_await stream_.read(in_.data() + len_, in_.size() - len_,
+                                     Clock::now() + st_.config.timeouts.header);
+    if (!got || *got == 0) break;
+    if (start_ == len_) first_byte_at_ = Clock::now();
+    last_read_at_ = Clock::now();
+    len_ += *got;
+    slot_.stats.bytes_in.fetch_add(*got, std::memory_order_relaxed);
+  }
+  took_rest_ = true;
+}
+
+bool Connection::body_buffered() const {
+  const RequestHead& head = req_.head_;
+  const std::string_view rest(in_.data() + start_ + head.head_size, len_ - start_ - head.head_size);
+  switch (head.framing) {
+    case BodyFraming::kNone:
+      return true;
+    case BodyFraming::kContentLength:
+      return head.content_length <= rest.size();
+    case BodyFraming::kChunked: {
+      ChunkedDecoder probe(st_.config.limits.max_body);
+      return probe.decode(rest, [](std::string_view) {}).status == ParseStatus::kComplete;
+    }
+    case BodyFraming::kUntilClose:  // responses only
+      break;
+  }
+  return false;
 }
 
 void Connection::compact_and_absorb_pending() {

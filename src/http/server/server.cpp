@@ -105,7 +105,7 @@ void wake_idle_connections(ServerState& st) {
   for (auto& slot : st.slots) {
     std::lock_guard lock(slot->mu);
     for (auto& c : slot->conns) {
-      if (c.fd >= 0 && c.idle.load(std::memory_order_acquire)) ::shutdown(c.fd, SHUT_RD);
+      if (c.fd >= 0 && c.idle.load(std::memory_order_seq_cst)) ::shutdown(c.fd, SHUT_RD);
     }
   }
 }
