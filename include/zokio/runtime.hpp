@@ -167,10 +167,21 @@ class Runtime {
     if (signal.aborted || !out.value) throw TaskAborted();
     if constexpr (!std::is_void_v<T>) return std::move(*out.value);
   }
+  // block_on of the task `fn(args...)` makes: `rt.block_on([&]() -> Task<int> { ... })`.
+  template <typename F, typename... Args>
+  detail::FactoryValue<F, Args...> block_on(F&& fn, Args&&... args) {
+    return block_on(detail::stored_task(std::forward<F>(fn), std::forward<Args>(args)...));
+  }
 
   template <typename T>
   JoinHandle<T> spawn(Task<T> task) {
     return detail::spawn_on(*sched_, std::move(task));
+  }
+  // Spawns the task `fn(args...)` makes, `fn` and `args` stored with it for as long as it runs
+  // (see zokio::spawn: the safe form for a capturing coroutine lambda).
+  template <typename F, typename... Args>
+  JoinHandle<detail::FactoryValue<F, Args...>> spawn(F&& fn, Args&&... args) {
+    return spawn(detail::stored_task(std::forward<F>(fn), std::forward<Args>(args)...));
   }
 
   // Spawns `task` on worker `worker` (0 <= worker < worker_count()), pinned there for life.
@@ -179,6 +190,12 @@ class Runtime {
   JoinHandle<T> spawn_pinned(std::size_t worker, Task<T> task) {
     if (worker >= worker_count()) throw std::out_of_range("zokio: no such worker");
     return detail::spawn_on(*sched_, std::move(task), worker);
+  }
+  template <typename F, typename... Args>
+  JoinHandle<detail::FactoryValue<F, Args...>> spawn_pinned(std::size_t worker, F&& fn,
+                                                            Args&&... args) {
+    return spawn_pinned(worker,
+                        detail::stored_task(std::forward<F>(fn), std::forward<Args>(args)...));
   }
 
   // Stops the runtime: aborts every task, waits for them up to `deadline`, stops the workers

@@ -6,10 +6,12 @@
 #include <coroutine>
 #include <cstddef>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -24,6 +26,16 @@ class TaskAborted : public std::runtime_error {
   TaskAborted() : std::runtime_error("zokio: task was aborted") {}
 };
 
+// Receives the exception of a spawned task that ended by throwing when nobody takes its result:
+// its JoinHandle was detached or dropped without being awaited. (An awaited handle rethrows it
+// to the awaiting task instead.) The default handler writes one line to stderr:
+//   zokio: a task nobody awaited ended with an exception: <what()>
+// Process-wide, for every runtime; called on the thread that drops the task's last reference
+// (a worker, or the thread dropping the handle), so it must be quick and must not throw.
+// Returns the previous handler; an empty function restores the default.
+using UnobservedExceptionHandler = std::function<void(std::exception_ptr)>;
+UnobservedExceptionHandler set_unobserved_exception_handler(UnobservedExceptionHandler handler);
+
 namespace detail {
 
 Scheduler* current_scheduler() noexcept;
@@ -36,6 +48,9 @@ void scheduler_spawn(Scheduler& sched, RawTask* task, std::size_t worker = kAnyW
 std::size_t current_worker_index();
 std::size_t worker_count(Scheduler& sched) noexcept;
 
+// Hands an exception nobody will see to the handler (set_unobserved_exception_handler).
+void report_unobserved_exception(std::exception_ptr e) noexcept;
+
 template <typename T>
 struct TaskCell final : RawTask {
   explicit TaskCell(Task<T>&& t) noexcept : RawTask(&kVTable), task(std::move(t)) {
@@ -45,7 +60,15 @@ struct TaskCell final : RawTask {
   Task<T> task;
 
   static void drop_future(RawTask* t) noexcept { static_cast<TaskCell*>(t)->task.reset(); }
-  static void dealloc(RawTask* t) noexcept { delete static_cast<TaskCell*>(t); }
+  static void dealloc(RawTask* t) noexcept {
+    auto* cell = static_cast<TaskCell*>(t);
+    // A task that ended by throwing, and whose JoinHandle went away without taking the result
+    // (a detached task, or a handle dropped unawaited): the exception would vanish here.
+    if (cell->task.done()) {
+      if (auto e = cell->task.handle().promise().exception()) report_unobserved_exception(e);
+    }
+    delete cell;
+  }
   static constexpr TaskVTable kVTable{&drop_future, &dealloc};
 };
 
@@ -108,6 +131,10 @@ class [[nodiscard]] JoinHandle {
             !cell->task.valid()) {
           throw TaskAborted();
         }
+        if (auto e = cell->task.handle().promise().exception()) {
+          cell->task.reset();  // observed here: not reported as lost
+          std::rethrow_exception(e);
+        }
         if constexpr (std::is_void_v<T>) {
           cell->task.result();
           cell->task.reset();
@@ -142,11 +169,55 @@ JoinHandle<T> spawn_on(Scheduler& sched, Task<T> task, std::size_t worker = kAny
 }
 }  // namespace detail
 
+namespace detail {
+template <typename X>
+struct TaskValue {};
+template <typename T>
+struct TaskValue<Task<T>> {
+  using type = T;
+};
+// What the task made by calling a copy of `F` with copies of `Args...` (moved in) yields. Only
+// defined for a callable that returns a Task (a coroutine lambda, say): the spawn overloads
+// taking a callable drop out of overload resolution for anything else.
+template <typename F, typename... Args>
+using FactoryValue = typename TaskValue<
+    std::remove_cvref_t<std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&&...>>>::type;
+// Keeps the callable and its arguments in this frame for as long as the task it made runs: a
+// coroutine lambda's captures live in the closure object, which must outlive the coroutine.
+template <typename T, typename F, typename... Args>
+Task<T> run_stored(F fn, Args... args) {
+  if constexpr (std::is_void_v<T>) {
+    co_await std::invoke(fn, std::move(args)...);
+  } else {
+    co_return co_await std::invoke(fn, std::move(args)...);
+  }
+}
+
+template <typename F, typename... Args>
+Task<FactoryValue<F, Args...>> stored_task(F&& fn, Args&&... args) {
+  return run_stored<FactoryValue<F, Args...>>(std::decay_t<F>(std::forward<F>(fn)),
+                                              std::decay_t<Args>(std::forward<Args>(args))...);
+}
+}  // namespace detail
+
 // Spawns `task` on the runtime the calling thread belongs to (a worker or a blocking-pool
 // thread). Throws std::logic_error when called outside a runtime; use Runtime::spawn there.
+//
+// The trap (as in any C++ coroutine library): `spawn([name]() -> Task<void> { ... }())` is a
+// use after free. The lambda's captures live in the closure object, a temporary that dies at
+// the end of the statement while the task runs on. Use the callable form below, which keeps
+// the closure alive with the task; or pass values as the coroutine's parameters.
 template <typename T>
 JoinHandle<T> spawn(Task<T> task) {
   return detail::spawn_on(detail::current_scheduler_or_throw(), std::move(task));
+}
+
+// Spawns the task `fn(args...)` makes, storing (a copy of) `fn` and `args` with it for as long
+// as it runs: `spawn([name](int n) -> Task<void> { ... }, 42)`. Arguments are copied or moved
+// in, as std::thread does; wrap a reference in std::ref to share it (it must outlive the task).
+template <typename F, typename... Args>
+JoinHandle<detail::FactoryValue<F, Args...>> spawn(F&& fn, Args&&... args) {
+  return spawn(detail::stored_task(std::forward<F>(fn), std::forward<Args>(args)...));
 }
 
 // Spawns `task` pinned to the calling worker: it never migrates, so everything it owns (an
@@ -157,6 +228,11 @@ JoinHandle<T> spawn_local(Task<T> task) {
   auto& sched = detail::current_scheduler_or_throw();
   return detail::spawn_on(sched, std::move(task), detail::current_worker_index());
 }
+// spawn_local of the task `fn(args...)` makes, `fn` and `args` stored with it (see spawn).
+template <typename F, typename... Args>
+JoinHandle<detail::FactoryValue<F, Args...>> spawn_local(F&& fn, Args&&... args) {
+  return spawn_local(detail::stored_task(std::forward<F>(fn), std::forward<Args>(args)...));
+}
 
 // Spawns `task` pinned for life to worker `worker` of the current runtime (0 <= worker <
 // worker_count()); throws std::out_of_range for a bad index.
@@ -165,6 +241,13 @@ JoinHandle<T> spawn_pinned(std::size_t worker, Task<T> task) {
   auto& sched = detail::current_scheduler_or_throw();
   if (worker >= detail::worker_count(sched)) throw std::out_of_range("zokio: no such worker");
   return detail::spawn_on(sched, std::move(task), worker);
+}
+// spawn_pinned of the task `fn(args...)` makes, `fn` and `args` stored with it (see spawn).
+template <typename F, typename... Args>
+JoinHandle<detail::FactoryValue<F, Args...>> spawn_pinned(std::size_t worker, F&& fn,
+                                                          Args&&... args) {
+  return spawn_pinned(worker,
+                      detail::stored_task(std::forward<F>(fn), std::forward<Args>(args)...));
 }
 
 // The number of workers of the current runtime (throws std::logic_error outside one).
@@ -211,17 +294,17 @@ struct BlockingState {
   }
 };
 
-template <typename R, typename F>
+template <typename R, typename F, typename... Args>
 struct BlockingJobImpl final : BlockingJob {
-  BlockingJobImpl(F fn, std::shared_ptr<BlockingState<R>> st)
-      : fn(std::move(fn)), st(std::move(st)) {}
+  BlockingJobImpl(F fn, std::tuple<Args...> args, std::shared_ptr<BlockingState<R>> st)
+      : fn(std::move(fn)), args(std::move(args)), st(std::move(st)) {}
   void run() noexcept override {
     try {
       if constexpr (std::is_void_v<R>) {
-        fn();
+        std::apply(fn, std::move(args));
         st->value.emplace(true);
       } else {
-        st->value.emplace(fn());
+        st->value.emplace(std::apply(fn, std::move(args)));
       }
     } catch (...) {
       st->error = std::current_exception();
@@ -229,6 +312,7 @@ struct BlockingJobImpl final : BlockingJob {
     st->finish();
   }
   F fn;
+  std::tuple<Args...> args;
   std::shared_ptr<BlockingState<R>> st;
 };
 
@@ -272,16 +356,24 @@ Task<R> await_blocking(std::shared_ptr<BlockingState<R>> st) {
 
 }  // namespace detail
 
-// Runs `fn` on the runtime's blocking pool (threads that may block: file I/O, DNS, CPU-heavy
-// work) and returns a handle to its result. Aborting the handle stops waiting; fn itself runs
-// to completion.
-template <typename F>
-auto spawn_blocking(F fn) -> JoinHandle<std::invoke_result_t<F&>> {
-  using R = std::invoke_result_t<F&>;
+// Runs `fn(args...)` on the runtime's blocking pool (threads that may block: file I/O, DNS,
+// CPU-heavy work) and returns a handle to its result. `fn` and `args` are copied or moved in,
+// as std::thread does. Aborting the handle stops waiting; fn itself runs to completion.
+//
+// With g++ 12, pass values as arguments rather than lambda captures when the call sits inside
+// a co_await: `co_await spawn_blocking([](std::string p) { ... }, path)`. g++ 12 destroys the
+// captures of a lambda written inside a co_await expression twice (docs/architecture.md).
+template <typename F, typename... Args>
+auto spawn_blocking(F&& fn, Args&&... args)
+    -> JoinHandle<std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&&...>> {
+  using R = std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&&...>;
+  using Job = detail::BlockingJobImpl<R, std::decay_t<F>, std::decay_t<Args>...>;
   auto& sched = detail::current_scheduler_or_throw();
   auto st = std::make_shared<detail::BlockingState<R>>();
-  detail::blocking_submit(sched,
-                          std::make_unique<detail::BlockingJobImpl<R, F>>(std::move(fn), st));
+  detail::blocking_submit(
+      sched,
+      std::make_unique<Job>(std::decay_t<F>(std::forward<F>(fn)),
+                            std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...), st));
   return detail::spawn_on(sched, detail::await_blocking<R>(std::move(st)));
 }
 

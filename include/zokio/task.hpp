@@ -123,6 +123,10 @@ class TaskPromise : public TaskPromiseBase {
     if (result_.index() == 2) std::rethrow_exception(std::get<2>(result_));
     return std::get<1>(result_);
   }
+  // The exception the coroutine ended with, or null.
+  std::exception_ptr exception() const noexcept {
+    return result_.index() == 2 ? std::get<2>(result_) : nullptr;
+  }
 
  private:
   std::variant<std::monostate, T, std::exception_ptr> result_;
@@ -139,6 +143,7 @@ class TaskPromise<void> : public TaskPromiseBase {
   void result() {
     if (exception_) std::rethrow_exception(exception_);
   }
+  std::exception_ptr exception() const noexcept { return exception_; }
 
  private:
   std::exception_ptr exception_{};

@@ -43,7 +43,7 @@ struct FrameCache {
 
 thread_local FrameCache tl_cache;
 
-std::size_t class_of(std::size_t size) noexcept {
+[[maybe_unused]] std::size_t class_of(std::size_t size) noexcept {  // unused in sanitizer builds
   return (size + kGranule - 1) / kGranule - 1;
 }
 

@@ -51,6 +51,24 @@ TEST_F(HttpClient, GetByUrlAndKeepAliveReuse) {
   EXPECT_EQ(server_->stats().connections_total, 1u);
 }
 
+// The task get() returns is lazy: it runs after the string the URL came from is gone, and
+// spawned on another worker. It must have kept its own copy (ASan checks the memory side).
+TEST_F(HttpClient, GetOutlivesTheUrlString) {
+  auto body = rt_.block_on([](SocketAddr addr) -> Task<std::string> {
+    Client client;
+    Task<IoResult<ClientResponse>> pending;
+    {
+      std::string url = "http://" + addr.to_string() + "/a-path-long-enough-for-the-heap?q=1";
+      pending = client.get(url);
+      url.assign(url.size(), 'x');  // and overwritten, had the task kept a view
+    }
+    auto handle = zokio::spawn(std::move(pending));
+    auto r = co_await handle;
+    co_return r ? r->body : r.error().message();
+  }(addr_));
+  EXPECT_EQ(body, "hello /a-path-long-enough-for-the-heap?q=1");
+}
+
 TEST_F(HttpClient, PostBody) {
   auto r = rt_.block_on([](SocketAddr addr) -> Task<IoResult<ClientResponse>> {
     Client client;

@@ -56,6 +56,8 @@ struct Url {
   static std::optional<Url> parse(std::string_view text);
 };
 
+// One Client may be shared by any number of tasks on any workers (its connection pool is
+// locked). It must outlive the tasks its calls return.
 class Client {
  public:
   explicit Client(ClientConfig config = {});
@@ -67,7 +69,9 @@ class Client {
   // connection when one is idle. Errors are values: refused, timed out, reset, bad_message
   // (an unparsable or oversized response).
   Task<IoResult<ClientResponse>> request(net::SocketAddr addr, ClientRequest req);
-  Task<IoResult<ClientResponse>> get(std::string_view url);
+  // GET of "http://host:port/path". The task may run after the call returns (it is lazy), so it
+  // keeps its own copy of the URL. invalid_argument for a URL Url::parse refuses.
+  Task<IoResult<ClientResponse>> get(std::string url);
   // Pipelining: sends every request in one write on one connection and returns the responses
   // in order. Fails as a whole if the connection fails or closes before the last response.
   Task<IoResult<std::vector<ClientResponse>>> pipeline(net::SocketAddr addr,

@@ -292,7 +292,7 @@ Task<IoResult<ClientResponse>> Client::request(net::SocketAddr addr, ClientReque
   co_return std::move(r->front());
 }
 
-Task<IoResult<ClientResponse>> Client::get(std::string_view url_text) {
+Task<IoResult<ClientResponse>> Client::get(std::string url_text) {
   auto url = Url::parse(url_text);
   if (!url) co_return std::make_error_code(std::errc::invalid_argument);
   ClientRequest req;
