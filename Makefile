@@ -5,16 +5,22 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS) --timeout 300
 
-.PHONY: all deps release debug asan tsan clang test test-release test-asan test-tsan test-loaded serve soak bench bench-instr bench-micro fuzz conformance fmt fmt-check clean
+.PHONY: all deps release debug asan tsan compilers test test-release test-asan test-tsan test-loaded serve soak bench bench-instr bench-micro fuzz conformance fmt fmt-check clean
 
 all: release
 
 deps:
 	@scripts/install-deps
 
-release debug asan tsan clang: deps
+release debug asan tsan: deps
 	@cmake --preset $@ >/dev/null
 	@cmake --build --preset $@ -j $(JOBS)
+
+# The other supported compilers (g++ 12 under ASan, clang 14), each at -O2, warning-free, with
+# the user-pattern programs run (tests/user_patterns/run-compilers). clang 16, the default,
+# builds everything else.
+compilers: deps
+	tests/user_patterns/run-compilers g++ clang++-14
 
 test-release: release
 	ctest --test-dir build/release $(CTEST_FLAGS)

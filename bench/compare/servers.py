@@ -13,7 +13,9 @@ import time
 import httpclient
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-ZOKIO_SERVER = os.path.join(ROOT, "build/release/apps/zokio-server/zokio-server")
+# ZOKIO_SERVER_BINARY measures another build (a compiler comparison, say); the report names it.
+ZOKIO_SERVER = os.environ.get("ZOKIO_SERVER_BINARY") or os.path.join(
+    ROOT, "build/release/apps/zokio-server/zokio-server")
 HELLO_HTTP = os.path.join(ROOT, "build/release/examples/hello_http")
 START_PEER = os.path.join(ROOT, "bench/peers/start.sh")
 
