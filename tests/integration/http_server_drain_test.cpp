@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -99,33 +100,52 @@ class Client {
   bool connected_ = false;
 };
 
-TEST(HttpServerDrain, RequestWaitingOnAnIdleConnectionIsAnswered) {
-  auto rt = zokio::test::make_runtime(1);  // one worker: /block holds every connection
-  zokio::http::ServerConfig cfg;
-  cfg.address = zokio::test::loopback(0);
-  zokio::http::Server server(cfg, handler);
-  auto run = rt.spawn(server.run());
-  rt.block_on([](zokio::http::Server* s) -> Task<void> {
-    while (s->local_address().port() == 0) co_await zokio::sleep(1ms);
-  }(&server));
-  const auto addr = server.local_address();
+// A one-worker server (so that /block holds every connection), drained by each test.
+class HttpServerDrain : public ::testing::Test {
+ protected:
+  void start(std::chrono::seconds idle_timeout = 60s) {
+    zokio::http::ServerConfig cfg;
+    cfg.address = zokio::test::loopback(0);
+    cfg.timeouts.idle = idle_timeout;
+    server_ = std::make_unique<zokio::http::Server>(cfg, handler);
+    run_ = rt_.spawn(server_->run());
+    rt_.block_on([](zokio::http::Server* s) -> Task<void> {
+      while (s->local_address().port() == 0) co_await zokio::sleep(1ms);
+    }(server_.get()));
+    g_block_entered.store(false);
+    g_block_released.store(false);
+  }
+  zokio::net::SocketAddr addr() const { return server_->local_address(); }
+  // Waits for run() to return after the test's shutdown; nothing in flight was aborted.
+  void finish() {
+    rt_.block_on([](zokio::JoinHandle<void> h) -> Task<void> { co_await h; }(std::move(run_)));
+    EXPECT_EQ(server_->aborted_in_flight(), 0u);
+  }
+
+  zokio::Runtime rt_ = zokio::test::make_runtime(1);
+  std::unique_ptr<zokio::http::Server> server_;
+  zokio::JoinHandle<void> run_;
+};
+
+TEST_F(HttpServerDrain, RequestWaitingOnAnIdleConnectionIsAnswered) {
+  start();
   g_block_entered.store(false);
   g_block_released.store(false);
 
-  Client idle(addr);
+  Client idle(addr());
   ASSERT_TRUE(idle.connected());
   ASSERT_TRUE(idle.send("GET /first HTTP/1.1\r\nHost: t\r\n\r\n"));
   const std::string first = idle.response();
   ASSERT_NE(first.find("/first"), std::string::npos) << first;
   EXPECT_EQ(first.find("Connection: close"), std::string::npos) << first;
 
-  Client busy(addr);
+  Client busy(addr());
   ASSERT_TRUE(busy.connected());
   ASSERT_TRUE(busy.send("GET /block HTTP/1.1\r\nHost: t\r\n\r\n"));
   ASSERT_TRUE(zokio::test::wait_for_flag(g_block_entered));
   // The worker is held: this request reaches the idle connection's socket and stays unread.
   ASSERT_TRUE(idle.send("GET /second HTTP/1.1\r\nHost: t\r\n\r\n"));
-  server.shutdown(20s);
+  server_->shutdown(20s);
   g_block_released.store(true);
 
   const std::string blocked = busy.response();
@@ -137,66 +157,47 @@ TEST(HttpServerDrain, RequestWaitingOnAnIdleConnectionIsAnswered) {
   EXPECT_NE(second.find("Connection: close"), std::string::npos) << second;
   EXPECT_EQ(idle.read_more(), 0) << "then a clean end of stream";
 
-  rt.block_on([](zokio::JoinHandle<void> h) -> Task<void> { co_await h; }(std::move(run)));
-  EXPECT_EQ(server.aborted_in_flight(), 0u);
+  finish();
 }
 
 // A request whose body is still arriving when the drain wakes its connection is dropped
 // unanswered (the client sees the connection close before any byte of a response and may
 // retry it), never answered with an error because the rest of its body was not read.
-TEST(HttpServerDrain, RequestCutShortByTheDrainIsDroppedUnanswered) {
-  auto rt = zokio::test::make_runtime(1);
-  zokio::http::ServerConfig cfg;
-  cfg.address = zokio::test::loopback(0);
-  zokio::http::Server server(cfg, handler);
-  auto run = rt.spawn(server.run());
-  rt.block_on([](zokio::http::Server* s) -> Task<void> {
-    while (s->local_address().port() == 0) co_await zokio::sleep(1ms);
-  }(&server));
-  const auto addr = server.local_address();
+TEST_F(HttpServerDrain, RequestCutShortByTheDrainIsDroppedUnanswered) {
+  start();
   g_block_entered.store(false);
   g_block_released.store(false);
 
-  Client partial(addr);
+  Client partial(addr());
   ASSERT_TRUE(partial.connected());
   ASSERT_TRUE(partial.send("GET /first HTTP/1.1\r\nHost: t\r\n\r\n"));
   ASSERT_NE(partial.response().find("/first"), std::string::npos);
-  Client busy(addr);
+  Client busy(addr());
   ASSERT_TRUE(busy.connected());
   ASSERT_TRUE(busy.send("GET /block HTTP/1.1\r\nHost: t\r\n\r\n"));
   ASSERT_TRUE(zokio::test::wait_for_flag(g_block_entered));
   // 10 of the 1,000 bytes announced: the rest would come later.
   ASSERT_TRUE(
       partial.send("POST /cut HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n0123456789"));
-  server.shutdown(20s);
+  server_->shutdown(20s);
   g_block_released.store(true);
 
   EXPECT_NE(busy.response().find("/block"), std::string::npos);
   EXPECT_EQ(partial.response(), "") << "no response, not even an error";
-  rt.block_on([](zokio::JoinHandle<void> h) -> Task<void> { co_await h; }(std::move(run)));
-  EXPECT_EQ(server.aborted_in_flight(), 0u);
+  finish();
 }
 
 // A keep-alive connection with nothing sent is closed cleanly (end of stream, not a reset),
 // and the drain does not wait for its idle timeout.
-TEST(HttpServerDrain, IdleConnectionEndsCleanlyAndAtOnce) {
-  auto rt = zokio::test::make_runtime(1);
-  zokio::http::ServerConfig cfg;
-  cfg.address = zokio::test::loopback(0);
-  cfg.timeouts.idle = 600s;
-  zokio::http::Server server(cfg, handler);
-  auto run = rt.spawn(server.run());
-  rt.block_on([](zokio::http::Server* s) -> Task<void> {
-    while (s->local_address().port() == 0) co_await zokio::sleep(1ms);
-  }(&server));
-  Client idle(server.local_address());
+TEST_F(HttpServerDrain, IdleConnectionEndsCleanlyAndAtOnce) {
+  start(600s);
+  Client idle(addr());
   ASSERT_TRUE(idle.connected());
   ASSERT_TRUE(idle.send("GET /first HTTP/1.1\r\nHost: t\r\n\r\n"));
   ASSERT_NE(idle.response().find("/first"), std::string::npos);
-  server.shutdown(60s);
+  server_->shutdown(60s);
   EXPECT_EQ(idle.read_more(), 0);
-  rt.block_on([](zokio::JoinHandle<void> h) -> Task<void> { co_await h; }(std::move(run)));
-  EXPECT_EQ(server.aborted_in_flight(), 0u);
+  finish();
 }
 
 }  // namespace
